@@ -1,0 +1,100 @@
+// Package app wires supportd's parts together from a Config. run uses it to serve,
+// and the integration tests use it to drive the real handler.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/supportd/supportd/internal/auth"
+	"github.com/supportd/supportd/internal/config"
+	"github.com/supportd/supportd/internal/httpapi"
+	"github.com/supportd/supportd/internal/store"
+	"github.com/supportd/supportd/internal/support"
+)
+
+// App is a wired supportd instance.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *store.DB
+	Auth    *support.AuthService
+	Tickets *support.TicketService
+	Server  *httpapi.Server
+}
+
+// Options tune wiring for tests; the zero value is production behaviour.
+type Options struct {
+	Version     string
+	Now         func() time.Time // clock; default time.Now
+	Argon2      *auth.Argon2Params
+	SkipMigrate bool
+}
+
+// New opens the database, migrates it and builds the services and the HTTP handler.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	key, err := signingKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &App{Config: cfg, Log: log, DB: db}
+	if !opts.SkipMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	params := auth.DefaultArgon2
+	if opts.Argon2 != nil {
+		params = *opts.Argon2
+	}
+	hasher, err := auth.NewHasher(params, cfg.MaxHashes)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
+	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID)
+	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
+	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, DB: db,
+		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// newID returns a time-ordered UUIDv7, which keeps B-tree inserts local.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
+	if cfg.SecretKey != "" {
+		if cfg.SecretKey == config.ExampleSecretKey {
+			log.Warn("SECRET_KEY is the example placeholder; fine for development, refused in production")
+		}
+		return cfg.SecretKey, nil
+	}
+	if !cfg.Dev() {
+		return "", errors.New("SECRET_KEY is required in production")
+	}
+	key, created, err := config.DevSecret(cfg.DataDir)
+	if err != nil {
+		return "", err
+	}
+	if created {
+		log.Warn("no SECRET_KEY set: generated a development key in the data directory; set SECRET_KEY in production", "data_dir", cfg.DataDir)
+	}
+	return key, nil
+}

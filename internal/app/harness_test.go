@@ -1,0 +1,210 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/supportd/supportd/internal/app"
+	"github.com/supportd/supportd/internal/auth"
+	"github.com/supportd/supportd/internal/config"
+	"github.com/supportd/supportd/internal/store/storetest"
+)
+
+// testSecret signs tokens in tests.
+const testSecret = "test-secret-key-that-is-at-least-32-bytes-long"
+
+// fastArgon keeps tests quick; production parameters are checked in package auth.
+var fastArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// instance is a real supportd handler behind a real HTTP server on one engine.
+type instance struct {
+	t   *testing.T
+	app *app.App
+	srv *httptest.Server
+	url string
+}
+
+// forEachEngine runs f against a fresh instance on every engine under test.
+func forEachEngine(t *testing.T, f func(t *testing.T, in *instance)) {
+	t.Helper()
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			f(t, start(t, engine, nil))
+		})
+	}
+}
+
+func start(t *testing.T, engine string, getenv map[string]string) *instance {
+	t.Helper()
+	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir()}
+	for k, v := range getenv {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon})
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	srv := httptest.NewServer(a.Server)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	return &instance{t: t, app: a, srv: srv, url: srv.URL}
+}
+
+// response is a finished HTTP exchange.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// detail returns the problem+json detail, failing if the body is not a problem.
+func (r response) detail(t *testing.T) string {
+	t.Helper()
+	var p struct {
+		Detail string `json:"detail"`
+		Status int    `json:"status"`
+	}
+	r.json(t, &p)
+	if p.Detail == "" || p.Status != r.status {
+		t.Fatalf("not a problem body for status %d: %s", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("content type %q, want application/problem+json", ct)
+	}
+	return p.Detail
+}
+
+func (in *instance) do(method, path, token string, body io.Reader, contentType string) response {
+	in.t.Helper()
+	target := path
+	if !strings.HasPrefix(path, "http") {
+		target = in.url + path
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (in *instance) call(method, path, token string, body any) response {
+	in.t.Helper()
+	if body == nil {
+		return in.do(method, path, token, nil, "")
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	return in.do(method, path, token, bytes.NewReader(b), "application/json")
+}
+
+func (in *instance) form(path string, vals url.Values) response {
+	in.t.Helper()
+	return in.do(http.MethodPost, path, "", strings.NewReader(vals.Encode()), "application/x-www-form-urlencoded")
+}
+
+func expect(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+}
+
+// user is a signed-up account with a token.
+type user struct {
+	ID, Email, Token string
+}
+
+func (in *instance) newUser() user {
+	in.t.Helper()
+	email := "user-" + uuid.NewString() + "@example.com"
+	return in.signupLogin(email, "correct horse battery")
+}
+
+func (in *instance) signupLogin(email, password string) user {
+	in.t.Helper()
+	r := in.call(http.MethodPost, "/auth/signup", "", map[string]string{"email": email, "password": password})
+	expect(in.t, r, http.StatusCreated)
+	var u struct{ ID string }
+	r.json(in.t, &u)
+	return user{ID: u.ID, Email: email, Token: in.login(email, password)}
+}
+
+func (in *instance) login(email, password string) string {
+	in.t.Helper()
+	r := in.call(http.MethodPost, "/auth/login", "", map[string]string{"username": email, "password": password})
+	expect(in.t, r, http.StatusOK)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	r.json(in.t, &tok)
+	if tok.TokenType != "bearer" || tok.AccessToken == "" {
+		in.t.Fatalf("bad token response %s", r.body)
+	}
+	return tok.AccessToken
+}
+
+type ticketJSON struct {
+	ID          string        `json:"id"`
+	UserID      string        `json:"user_id"`
+	Title       string        `json:"title"`
+	Description string        `json:"description"`
+	Status      string        `json:"status"`
+	CreatedAt   time.Time     `json:"created_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+	Messages    []messageJSON `json:"messages"`
+}
+
+type messageJSON struct {
+	ID        string    `json:"id"`
+	TicketID  string    `json:"ticket_id"`
+	Sender    string    `json:"sender"`
+	Content   string    `json:"content"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (in *instance) createTicket(token, title, description string) ticketJSON {
+	in.t.Helper()
+	r := in.call(http.MethodPost, "/tickets", token, map[string]string{"title": title, "description": description})
+	expect(in.t, r, http.StatusCreated)
+	var tk ticketJSON
+	r.json(in.t, &tk)
+	return tk
+}

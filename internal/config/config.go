@@ -1,0 +1,224 @@
+// Package config reads supportd's settings from the environment and an optional .env file.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ExampleSecretKey is the placeholder shipped in .env.example. It is refused in production.
+const ExampleSecretKey = "change-me-to-a-random-string-of-at-least-32-bytes"
+
+// MinSecretKeyBytes is the HS256 key size floor (RFC 7518 §3.2).
+const MinSecretKeyBytes = 32
+
+// Config is every setting supportd reads. Secrets are masked by String.
+type Config struct {
+	Env            string // "development" or "production"
+	Host           string
+	Port           int
+	PublicURL      string // base for absolute links; empty: derived from the request
+	DataDir        string
+	DatabaseURL    string // normalised: postgres://... or sqlite://path
+	SecretKey      string // empty in development means: generate and keep in DataDir
+	TokenTTL       time.Duration
+	TokenIssuer    string
+	LogLevel       string
+	LogFormat      string // "text" or "json"
+	MaxHashes      int    // password hashes computed at once
+	ShutdownPeriod time.Duration
+
+	AI AIConfig
+}
+
+// AIConfig configures the assistant and its providers.
+type AIConfig struct {
+	GroqAPIKey  string
+	GroqModel   string
+	GroqBaseURL string
+}
+
+// Dev reports whether supportd runs in development mode.
+func (c Config) Dev() bool { return c.Env == "development" }
+
+// Load reads the configuration through getenv, which already merges the process
+// environment with .env (see Getenv). It validates everything it reads.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Env:            r.str("SUPPORTD_ENV", "development"),
+		Host:           r.str("HOST", ""),
+		Port:           r.int("PORT", 8000),
+		PublicURL:      strings.TrimRight(r.str("PUBLIC_URL", ""), "/"),
+		DataDir:        r.str("DATA_DIR", "data"),
+		SecretKey:      getenv("SECRET_KEY"),
+		TokenTTL:       time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
+		TokenIssuer:    r.str("TOKEN_ISSUER", "supportd"),
+		LogLevel:       r.str("LOG_LEVEL", "info"),
+		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
+		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		AI: AIConfig{
+			GroqAPIKey:  getenv("GROQ_API_KEY"),
+			GroqModel:   r.str("GROQ_MODEL", "llama-3.3-70b-versatile"),
+			GroqBaseURL: r.str("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
+		},
+	}
+	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
+	c.DatabaseURL = r.databaseURL(c.DataDir)
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Env != "development" && c.Env != "production" {
+		errs = append(errs, fmt.Errorf("SUPPORTD_ENV must be development or production, not %q", c.Env))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT must be between 1 and 65535, not %d", c.Port))
+	}
+	errs = append(errs, c.validateSecret())
+	if c.TokenTTL <= 0 {
+		errs = append(errs, errors.New("ACCESS_TOKEN_EXPIRE_MINUTES must be positive"))
+	}
+	if c.MaxHashes < 1 {
+		errs = append(errs, errors.New("PASSWORD_HASH_CONCURRENCY must be at least 1"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json, not %q", c.LogFormat))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL, not %q", c.PublicURL))
+		}
+	}
+	if _, err := url.Parse(c.AI.GroqBaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("GROQ_BASE_URL is not a URL: %q", c.AI.GroqBaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validateSecret() error {
+	switch {
+	case c.SecretKey == "" && !c.Dev():
+		return errors.New("SECRET_KEY is required in production (32 or more random bytes)")
+	case c.SecretKey == "":
+		return nil // generated in the data dir
+	case len(c.SecretKey) < MinSecretKeyBytes:
+		return fmt.Errorf("SECRET_KEY must be at least %d bytes, got %d", MinSecretKeyBytes, len(c.SecretKey))
+	case c.SecretKey == ExampleSecretKey && !c.Dev():
+		return errors.New("SECRET_KEY is still the example placeholder; generate one with: openssl rand -hex 32")
+	}
+	return nil
+}
+
+// String renders the configuration for the start-up log, secrets masked.
+func (c Config) String() string {
+	return fmt.Sprintf("env=%s addr=%s:%d database=%s data_dir=%s secret_key=%s groq_api_key=%s groq_model=%s",
+		c.Env, c.Host, c.Port, redactURL(c.DatabaseURL), c.DataDir, mask(c.SecretKey), mask(c.AI.GroqAPIKey), c.AI.GroqModel)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return "set"
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// reader collects the first parse error so Load reads top to bottom.
+type reader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) int(key string, def int) int {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("%s must be an integer, not %q", key, v)
+	}
+	return n
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("%s must be a duration such as 10s, not %q", key, v)
+	}
+	return d
+}
+
+// databaseURL picks DATABASE_URL, then POSTGRES_*, then embedded SQLite in dataDir.
+func (r *reader) databaseURL(dataDir string) string {
+	if raw := strings.TrimSpace(r.getenv("DATABASE_URL")); raw != "" {
+		if err := checkDatabaseURL(raw); err != nil && r.err == nil {
+			r.err = err
+		}
+		return raw
+	}
+	if host := r.str("POSTGRES_SERVER", ""); host != "" {
+		u := url.URL{
+			Scheme: "postgres",
+			User:   url.UserPassword(r.str("POSTGRES_USER", "postgres"), r.getenv("POSTGRES_PASSWORD")),
+			Host:   fmt.Sprintf("%s:%s", host, r.str("POSTGRES_PORT", "5432")),
+			Path:   "/" + r.str("POSTGRES_DB", "supportd"),
+		}
+		if r.getenv("POSTGRES_PASSWORD") == "" {
+			u.User = url.User(r.str("POSTGRES_USER", "postgres"))
+		}
+		return u.String()
+	}
+	return "sqlite://" + filepath.ToSlash(filepath.Join(dataDir, "supportd.db"))
+}
+
+func checkDatabaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL is not a valid URL: %v", errors.Unwrap(err))
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql":
+		if u.Host == "" {
+			return errors.New("DATABASE_URL: postgres URL needs a host")
+		}
+	case "sqlite":
+		if strings.TrimPrefix(raw, "sqlite://") == "" {
+			return errors.New("DATABASE_URL: sqlite URL needs a file path, e.g. sqlite:///var/lib/supportd/app.db")
+		}
+	default:
+		return fmt.Errorf("DATABASE_URL: unsupported scheme %q (use postgres:// or sqlite://)", u.Scheme)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// UserOut is a user as the API shows it: never a password or hash.
+type UserOut struct {
+	ID        string    `json:"id" format:"uuid"`
+	Email     string    `json:"email" format:"email"`
+	Role      string    `json:"role" enum:"customer,agent,admin"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toUserOut(u *support.User) UserOut {
+	return UserOut{ID: u.ID, Email: u.Email, Role: string(u.Role), CreatedAt: u.CreatedAt}
+}
+
+// TokenOut is the OAuth2 token response.
+type TokenOut struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type" enum:"bearer"`
+	ExpiresIn   int    `json:"expires_in" doc:"Lifetime of the token in seconds"`
+}
+
+// TicketOut is a ticket without its thread.
+type TicketOut struct {
+	ID          string    `json:"id" format:"uuid"`
+	UserID      string    `json:"user_id" format:"uuid" doc:"The customer who opened the ticket"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Status      string    `json:"status" enum:"open"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toTicketOut(t *support.Ticket) TicketOut {
+	return TicketOut{ID: t.ID, UserID: t.CustomerID, Title: t.Title, Description: t.Description,
+		Status: string(t.Status), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// TicketDetailOut is a ticket with its messages, oldest first.
+type TicketDetailOut struct {
+	TicketOut
+	Messages []MessageOut `json:"messages"`
+}
+
+// MessageOut is one message of a thread.
+type MessageOut struct {
+	ID        string    `json:"id" format:"uuid"`
+	TicketID  string    `json:"ticket_id" format:"uuid"`
+	Sender    string    `json:"sender" enum:"user,agent,ai"`
+	Content   string    `json:"content"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toMessageOut(m *support.Message) MessageOut {
+	return MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt}
+}
+
+func toMessagesOut(msgs []support.Message) []MessageOut {
+	out := make([]MessageOut, len(msgs))
+	for i := range msgs {
+		out[i] = toMessageOut(&msgs[i])
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+// Package httpapi is supportd's HTTP layer: routes, request and response schemas,
+// middleware, and the one table that turns domain errors into HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/supportd/supportd/internal/support"
+	"github.com/supportd/supportd/internal/swaggerui"
+)
+
+// Authenticator turns a bearer token into the caller.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (support.Actor, error)
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the services the HTTP layer calls.
+type Deps struct {
+	Log       *slog.Logger
+	Auth      *support.AuthService
+	Tickets   *support.TicketService
+	DB        Pinger
+	Version   string
+	PublicURL string // base for absolute links; empty: derived from the request
+	TokenTTL  time.Duration
+}
+
+// Server is supportd's HTTP handler.
+type Server struct {
+	deps    Deps
+	log     *slog.Logger
+	api     huma.API
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// New builds the handler with every route and middleware.
+func New(deps Deps) *Server {
+	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
+	s.api = humago.New(s.mux, apiConfig(deps.Version))
+	s.api.UseMiddleware(s.authenticate)
+	s.routes()
+	s.mux.Handle("GET /docs", swaggerui.Handler())
+	s.mux.Handle("GET /docs/", swaggerui.Handler())
+	s.handler = s.recoverPanics(s.requestLog(securityHeaders(s.unmatched(s.mux))))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// OpenAPI returns the generated OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+func apiConfig(version string) huma.Config {
+	cfg := huma.DefaultConfig("supportd", version)
+	cfg.Info.Description = "Customer-support backend with an AI assistant. " +
+		"Sign up, log in (the Authorize button takes the same email and password), then open tickets."
+	cfg.DocsPath = ""                             // huma's docs page loads assets from a CDN; ours are embedded
+	cfg.CreateHooks = nil                         // no $schema field or schema Link header in responses
+	cfg.SchemasPath = ""                          // schemas are inlined in /openapi.json
+	cfg.Formats = maps.Clone(huma.DefaultFormats) // DefaultFormats is shared package state
+	cfg.Formats["application/x-www-form-urlencoded"] = formFormat
+	cfg.Formats["x-www-form-urlencoded"] = formFormat
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: "/auth/login", Scopes: map[string]string{}}}},
+	}
+	return cfg
+}

@@ -1,0 +1,190 @@
+package llm
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// Defaults for OpenAIConfig.
+const (
+	DefaultGroqBaseURL       = "https://api.groq.com/openai/v1"
+	DefaultGroqModel         = "llama-3.3-70b-versatile"
+	DefaultMaxTokens         = 1024
+	DefaultPromptTokens      = 6000
+	DefaultConnectTimeout    = 5 * time.Second
+	DefaultFirstTokenTimeout = 20 * time.Second
+	DefaultIdleTimeout       = 15 * time.Second
+	DefaultTotalTimeout      = 120 * time.Second
+)
+
+// OpenAIConfig configures an OpenAI-compatible chat-completions provider.
+// Zero fields take the defaults above.
+type OpenAIConfig struct {
+	Name    string // provider name in results, errors and logs (default "groq")
+	BaseURL string // e.g. https://api.groq.com/openai/v1 (the default)
+	APIKey  string
+	Model   string
+	// MaxTokens caps Request.MaxTokens; it is sent as max_tokens.
+	MaxTokens int
+	// PromptTokens is the prompt budget handed to BuildMessages. The default
+	// stays well inside Groq's free-tier tokens-per-minute limit.
+	PromptTokens int
+	// ConnectTimeout bounds dialling and the TLS handshake. It only applies
+	// when HTTPClient is nil, since we cannot change a caller's transport.
+	ConnectTimeout time.Duration
+	// FirstTokenTimeout runs from the start of the request until the first
+	// content delta; role-only and empty chunks do not extend it.
+	FirstTokenTimeout time.Duration
+	// IdleTimeout is the longest silence allowed between chunks once the
+	// first delta has arrived.
+	IdleTimeout time.Duration
+	// TotalTimeout bounds the whole reply.
+	TotalTimeout time.Duration
+	// HTTPClient is optional. Its CheckRedirect is replaced: redirects are
+	// never followed, because they would carry the API key elsewhere.
+	HTTPClient *http.Client
+}
+
+func (c OpenAIConfig) withDefaults() OpenAIConfig {
+	c.Name = orDefault(c.Name, "groq")
+	c.BaseURL = orDefault(c.BaseURL, DefaultGroqBaseURL)
+	c.Model = orDefault(c.Model, DefaultGroqModel)
+	c.MaxTokens = orDefault(c.MaxTokens, DefaultMaxTokens)
+	c.PromptTokens = orDefault(c.PromptTokens, DefaultPromptTokens)
+	c.ConnectTimeout = orDefault(c.ConnectTimeout, DefaultConnectTimeout)
+	c.FirstTokenTimeout = orDefault(c.FirstTokenTimeout, DefaultFirstTokenTimeout)
+	c.IdleTimeout = orDefault(c.IdleTimeout, DefaultIdleTimeout)
+	c.TotalTimeout = orDefault(c.TotalTimeout, DefaultTotalTimeout)
+	return c
+}
+
+// orDefault returns def when v is zero or negative (like cmp.Or, but a
+// negative duration or size also falls back to the default).
+func orDefault[T int | time.Duration | string](v, def T) T {
+	var zero T
+	if v <= zero {
+		return def
+	}
+	return v
+}
+
+// OpenAI streams replies from an OpenAI-compatible chat-completions API
+// (Groq by default) with openai-go. It makes exactly one HTTP request per
+// Stream call: retries and fallback are the Chain's job.
+type OpenAI struct {
+	cfg OpenAIConfig
+	svc openai.ChatCompletionService
+
+	// Timeout causes, built once; see streamRun.
+	errFirstToken, errIdle, errTotal error
+}
+
+var _ Provider = (*OpenAI)(nil)
+
+// NewOpenAI returns a provider for cfg. It reads no environment variables:
+// openai.NewClient would pick up OPENAI_BASE_URL, OPENAI_API_KEY,
+// OPENAI_ORG_ID and others and leak them to Groq, so the chat-completions
+// service is built from explicit options only.
+func NewOpenAI(cfg OpenAIConfig) *OpenAI {
+	cfg = cfg.withDefaults()
+	svc := openai.NewChatCompletionService(
+		option.WithBaseURL(cfg.BaseURL),
+		option.WithAPIKey(cfg.APIKey),
+		option.WithHTTPClient(noRedirectClient(cfg.HTTPClient, cfg.ConnectTimeout)),
+		option.WithMaxRetries(0),
+	)
+	return &OpenAI{
+		cfg:           cfg,
+		svc:           svc,
+		errFirstToken: fmt.Errorf("%w: no first token within %s", ErrTimeout, cfg.FirstTokenTimeout),
+		errIdle:       fmt.Errorf("%w: no data for %s", ErrTimeout, cfg.IdleTimeout),
+		errTotal:      fmt.Errorf("%w: reply took longer than %s", ErrTimeout, cfg.TotalTimeout),
+	}
+}
+
+// Name returns the configured provider name.
+func (o *OpenAI) Name() string { return o.cfg.Name }
+
+// Model returns the configured model id.
+func (o *OpenAI) Model() string { return o.cfg.Model }
+
+// noRedirectClient returns a copy of c (or a streaming-friendly default)
+// that never follows redirects.
+func noRedirectClient(c *http.Client, connect time.Duration) *http.Client {
+	if c == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = connect
+		// Many concurrent streams go to one host; the default of 2 idle
+		// connections per host would make most requests dial again.
+		tr.MaxIdleConnsPerHost = 256
+		c = &http.Client{Transport: tr}
+	}
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// Stream sends req upstream (prompt from BuildMessages within
+// PromptTokens; model, stream: true and max_tokens) and relays each content
+// delta to emit. Usage comes from x_groq.usage or the standard usage field.
+//
+// Errors: an emit error is returned unchanged, and the caller's context
+// error when the caller gave up. Anything else is an *UpstreamError: HTTP
+// errors carry Status and RetryAfter; our timeouts match ErrTimeout; an
+// x_groq.error chunk, a malformed chunk, a dropped connection or a stream
+// without [DONE] are errors too. After the first delta every error also
+// matches ErrInterrupted and is not Retryable.
+func (o *OpenAI) Stream(ctx context.Context, req Request, emit func(string) error) (Result, error) {
+	msgs, given := buildPrompt(req, o.cfg.PromptTokens)
+	run := o.newRun(ctx, emit)
+	defer run.close()
+	stream := o.svc.NewStreaming(run.ctx, o.params(req, msgs),
+		option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
+	defer stream.Close()
+	var err error
+	for err == nil && stream.Next() {
+		err = run.onChunk(stream.Current())
+	}
+	if err == nil {
+		err = run.endErr(stream.Err())
+	}
+	res := run.result(given)
+	if err != nil {
+		return res, run.classify(err)
+	}
+	return res, nil
+}
+
+func (o *OpenAI) params(req Request, msgs []Message) openai.ChatCompletionNewParams {
+	maxTokens := o.cfg.MaxTokens
+	if req.MaxTokens > 0 {
+		maxTokens = min(req.MaxTokens, maxTokens)
+	}
+	return openai.ChatCompletionNewParams{
+		Model:     o.cfg.Model,
+		Messages:  toParams(msgs),
+		MaxTokens: openai.Int(int64(maxTokens)),
+	}
+}
+
+func toParams(msgs []Message) []openai.ChatCompletionMessageParamUnion {
+	out := make([]openai.ChatCompletionMessageParamUnion, len(msgs))
+	for i, m := range msgs {
+		switch m.Role {
+		case RoleSystem:
+			out[i] = openai.SystemMessage(m.Content)
+		case RoleAssistant:
+			out[i] = openai.AssistantMessage(m.Content)
+		default:
+			out[i] = openai.UserMessage(m.Content)
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package llm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+)
+
+// classify turns a failed stream into the error Stream returns:
+//   - the caller's own emit error, unchanged;
+//   - the caller's context error, when the caller gave up;
+//   - otherwise an *UpstreamError, wrapped with ErrInterrupted when a delta
+//     had already been emitted (never retryable then).
+//
+// Before the first delta, connection errors, timeouts, malformed chunks,
+// x_groq.error and streams without [DONE] are retryable; HTTP statuses are
+// retryable as retryableStatus says.
+func (r *streamRun) classify(err error) error {
+	if r.emitErr != nil {
+		return r.emitErr
+	}
+	if perr := r.parent.Err(); perr != nil {
+		err = perr
+	} else {
+		ue := r.upstreamError(err)
+		if r.started.Load() {
+			ue.Retryable = false
+		}
+		err = ue
+	}
+	if r.started.Load() {
+		return interrupted(err)
+	}
+	return err
+}
+
+func (r *streamRun) upstreamError(err error) *UpstreamError {
+	var ue *UpstreamError
+	if errors.As(err, &ue) { // built by middleware, e.g. a refused redirect
+		ue.Provider = r.o.cfg.Name
+		return ue
+	}
+	ue = &UpstreamError{Provider: r.o.cfg.Name, Retryable: true, Err: err}
+	if cause := context.Cause(r.ctx); errors.Is(cause, ErrTimeout) {
+		ue.Err = cause
+		return ue
+	}
+	if r.resp != nil && r.resp.StatusCode >= 400 {
+		ue.Status = r.resp.StatusCode
+		ue.Retryable = retryableStatus(ue.Status)
+		ue.RetryAfter = parseRetryAfter(r.resp.Header, time.Now())
+		ue.Err = errors.New(apiMessage(err, ue.Status))
+	}
+	return ue
+}
+
+// apiMessage extracts the upstream's error message ({"error":{"message":…}}),
+// shortened, or falls back to the status text.
+func apiMessage(err error, status int) string {
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) && strings.TrimSpace(apiErr.Message) != "" {
+		return oneLine(apiErr.Message, 300)
+	}
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "upstream error"
+}
+
+// doneWatcher passes a response body through and records whether one of
+// its lines is the SSE terminator "data: [DONE]". It only keeps the first
+// bytes of the current line, so it costs no allocation per line.
+type doneWatcher struct {
+	io.ReadCloser
+	seen *atomic.Bool
+	line []byte
+}
+
+// doneLineCap is longer than any accepted terminator line, so that longer
+// lines never compare equal.
+const doneLineCap = 16
+
+func (w *doneWatcher) Read(p []byte) (int, error) {
+	n, err := w.ReadCloser.Read(p)
+	for _, b := range p[:n] {
+		w.observe(b)
+	}
+	return n, err
+}
+
+func (w *doneWatcher) observe(b byte) {
+	if b != '\n' && b != '\r' {
+		if len(w.line) < doneLineCap {
+			w.line = append(w.line, b)
+		}
+		return
+	}
+	line := bytes.TrimRight(w.line, " \t")
+	if bytes.Equal(line, []byte("data: [DONE]")) || bytes.Equal(line, []byte("data:[DONE]")) {
+		w.seen.Store(true)
+	}
+	w.line = w.line[:0]
+}
+
+// citeMarker matches "[2]" and "[1, 3]".
+var citeMarker = regexp.MustCompile(`\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]`)
+
+// citedPassages returns the given passages that reply refers to, by number
+// or by title. When it refers to none we cannot tell what the model relied
+// on, so all given passages are returned: they are what it was shown.
+func citedPassages(reply string, given []Passage) []Passage {
+	cited := make([]bool, len(given))
+	for _, m := range citeMarker.FindAllString(reply, -1) {
+		for _, f := range strings.FieldsFunc(m, func(r rune) bool { return r < '0' || r > '9' }) {
+			if n, err := strconv.Atoi(f); err == nil && n >= 1 && n <= len(given) {
+				cited[n-1] = true
+			}
+		}
+	}
+	lower := strings.ToLower(reply)
+	var out []Passage
+	for i, p := range given {
+		title := strings.ToLower(oneLine(p.Title, maxTitleRunes))
+		if cited[i] || (len(title) >= 8 && strings.Contains(lower, title)) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return given
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+// Package logging builds supportd's slog logger, which stamps every record logged with a
+// request's context with that request's id and user.
+package logging
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+)
+
+// New returns a logger writing format ("text" or "json") at level to w.
+func New(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler
+	switch strings.ToLower(format) {
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("LOG_FORMAT must be text or json, not %q", format)
+	}
+	return slog.New(contextHandler{h}), nil
+}
+
+// Fields are per-request values added to every record logged with the request's context.
+// UserID is set once authentication succeeds, after the record's context was created,
+// hence the atomic.
+type Fields struct {
+	RequestID string
+	userID    atomic.Pointer[string]
+}
+
+// SetUserID records the authenticated user.
+func (f *Fields) SetUserID(id string) { f.userID.Store(&id) }
+
+// UserID returns the authenticated user, or "".
+func (f *Fields) UserID() string {
+	if p := f.userID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+type fieldsKey struct{}
+
+// WithFields returns ctx carrying f.
+func WithFields(ctx context.Context, f *Fields) context.Context {
+	return context.WithValue(ctx, fieldsKey{}, f)
+}
+
+// FieldsFrom returns the request fields in ctx, or nil.
+func FieldsFrom(ctx context.Context) *Fields {
+	f, _ := ctx.Value(fieldsKey{}).(*Fields)
+	return f
+}
+
+type contextHandler struct{ slog.Handler }
+
+func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if f := FieldsFrom(ctx); f != nil {
+		r.AddAttrs(slog.String("request_id", f.RequestID))
+		if uid := f.UserID(); uid != "" {
+			r.AddAttrs(slog.String("user_id", uid))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return contextHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h contextHandler) WithGroup(name string) slog.Handler {
+	return contextHandler{h.Handler.WithGroup(name)}
+}

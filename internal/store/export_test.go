@@ -1,0 +1,13 @@
+package store
+
+// ListQueries exposes the keyset list statements, by name, to the black-box
+// test that checks each one is served by an index.
+func (db *DB) ListQueries() map[string]string {
+	return map[string]string{
+		"list-tickets":                db.q.listTickets,
+		"list-tickets-after":          db.q.listTicketsAfter,
+		"list-customer-tickets":       db.q.listCustomerTickets,
+		"list-customer-tickets-after": db.q.listCustomerTicketsAfter,
+		"messages-by-ticket":          db.q.messagesByTicket,
+	}
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// AddMessage stores m and sets its ticket's UpdatedAt to m.CreatedAt in one
+// transaction. It fills in an empty ID and zero CreatedAt and normalises the
+// time. A missing ticket gives support.ErrNotFound; an empty AuthorID is stored
+// as NULL (AI messages have no author).
+func (db *DB) AddMessage(ctx context.Context, m *support.Message) error {
+	if err := db.stamp(&m.ID, &m.CreatedAt); err != nil {
+		return err
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.addMessage(ctx, tx, m) })
+	return translate("add message", err)
+}
+
+// addMessage touches the ticket first: that finds a missing ticket without
+// relying on the foreign-key error, and on PostgreSQL its row lock orders
+// concurrent messages on the same ticket.
+func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *support.Message) error {
+	res, err := tx.ExecContext(ctx, db.q.touchTicket, m.TicketID, timestamp(m.CreatedAt))
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("ticket %q: %w", m.TicketID, support.ErrNotFound)
+	}
+	_, err = tx.ExecContext(ctx, db.q.createMessage,
+		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt))
+	return err
+}
+
+// Messages returns the ticket's thread, oldest first (CreatedAt, then ID).
+// The result is never nil; a missing ticket gives support.ErrNotFound.
+func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message, error) {
+	msgs, err := db.messages(ctx, ticketID)
+	if err != nil {
+		return nil, translate("messages", err)
+	}
+	if len(msgs) > 0 {
+		return msgs, nil
+	}
+	// Only an empty thread needs the second query to tell "no messages" from "no ticket".
+	ok, err := db.ticketExists(ctx, db.sql, ticketID)
+	if err != nil {
+		return nil, translate("messages", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: messages: ticket %q: %w", ticketID, support.ErrNotFound)
+	}
+	return msgs, nil
+}
+
+func (db *DB) messages(ctx context.Context, ticketID string) ([]support.Message, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q.messagesByTicket, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	msgs := []support.Message{}
+	for rows.Next() {
+		var m support.Message
+		var author sql.NullString
+		err := rows.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt))
+		if err != nil {
+			return nil, err
+		}
+		m.AuthorID = author.String
+		msgs = append(msgs, m)
+	}
+	return msgs, rows.Err()
+}
+
+// inTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op once Commit has run; fn's error is the one to report
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,97 @@
+// Package store is supportd's one repository implementation, over database/sql,
+// for both PostgreSQL (pgx) and embedded SQLite (modernc, no cgo).
+//
+// Both engines run the same statements from queries.sql; what differs between
+// them (driver, pool, migrations) is kept in a dialect value. Times are stored
+// in UTC with microsecond precision, so a value written and read back is Equal.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// DB is a connection pool to PostgreSQL or SQLite. It implements
+// support.UserStore and support.TicketStore and is safe for concurrent use.
+type DB struct {
+	sql       *sql.DB
+	dialect   dialect
+	q         queries
+	now       func() time.Time // fills CreatedAt when a caller leaves it zero
+	migrateMu sync.Mutex       // serialises Migrate within the process
+}
+
+var (
+	_ support.UserStore   = (*DB)(nil)
+	_ support.TicketStore = (*DB)(nil)
+)
+
+// Open connects to databaseURL and checks that the database answers.
+//
+// "postgres://..." and "postgresql://..." use pgx; "sqlite://PATH" uses modernc
+// SQLite, with PATH absolute ("sqlite:///var/lib/app.db") or relative
+// ("sqlite://data/app.db"); its directory is created if needed. Open does not
+// migrate: call Migrate. An unreachable database gives a *support.Error with
+// CodeUnavailable. Error messages are one line and never contain a password.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	q, err := loadQueries(queriesSQL)
+	if err != nil {
+		return nil, err
+	}
+	pool, d, err := connect(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{sql: pool, dialect: d, q: q, now: time.Now}
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close() // the ping error is the one worth reporting
+		return nil, oneLine(translate("connect to "+d.engine, err))
+	}
+	return db, nil
+}
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error {
+	return translate("ping", db.sql.PingContext(ctx))
+}
+
+// Close closes the pool. Calls made afterwards fail with CodeUnavailable.
+func (db *DB) Close() error {
+	return db.sql.Close()
+}
+
+// Engine returns "postgres" or "sqlite".
+func (db *DB) Engine() string {
+	return db.dialect.engine
+}
+
+// SQL returns the underlying pool, for tests and tools.
+func (db *DB) SQL() *sql.DB {
+	return db.sql
+}
+
+// lineError flattens a multi-line message (pgconn lists each address it tried
+// on its own line) so an operator sees it as one log line. Unwrap keeps
+// errors.Is and errors.As working.
+type lineError struct{ err error }
+
+func oneLine(err error) error { return lineError{err} }
+
+func (e lineError) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+
+func (e lineError) Unwrap() error { return e.err }
+
+// rowScanner is what *sql.Row and *sql.Rows have in common.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// nullIfEmpty stores "" as NULL, for optional foreign keys.
+func nullIfEmpty(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// CreateTicket stores t. It fills in an empty ID and Status (open) and zero
+// CreatedAt/UpdatedAt and normalises the times, so t afterwards equals what
+// TicketByID returns.
+func (db *DB) CreateTicket(ctx context.Context, t *support.Ticket) error {
+	if err := db.stamp(&t.ID, &t.CreatedAt); err != nil {
+		return err
+	}
+	t.UpdatedAt = orTime(t.UpdatedAt, t.CreatedAt)
+	if t.Status == "" {
+		t.Status = support.StatusOpen
+	}
+	_, err := db.sql.ExecContext(ctx, db.q.createTicket,
+		t.ID, t.CustomerID, t.Title, t.Description, string(t.Status),
+		timestamp(t.CreatedAt), timestamp(t.UpdatedAt))
+	return translate("create ticket", err)
+}
+
+// TicketByID returns the ticket with id, or support.ErrNotFound.
+func (db *DB) TicketByID(ctx context.Context, id string) (*support.Ticket, error) {
+	var t support.Ticket
+	err := scanTicket(db.sql.QueryRowContext(ctx, db.q.ticketByID, id), &t)
+	if err != nil {
+		return nil, translate("ticket by id", err)
+	}
+	return &t, nil
+}
+
+// ListTickets returns up to f.Limit tickets, newest first (CreatedAt, then ID,
+// descending), of f.CustomerID or of everyone when it is empty, starting strictly
+// after f.After when it is set. The result is never nil.
+func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]support.Ticket, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("store: list tickets: limit %d is not positive", f.Limit)
+	}
+	query, args := db.listQuery(f)
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate("list tickets", err)
+	}
+	defer rows.Close()
+	tickets := make([]support.Ticket, 0, min(f.Limit, 100))
+	for rows.Next() {
+		var t support.Ticket
+		if err := scanTicket(rows, &t); err != nil {
+			return nil, translate("list tickets", err)
+		}
+		tickets = append(tickets, t)
+	}
+	return tickets, translate("list tickets", rows.Err())
+}
+
+// listQuery picks the keyset-pagination variant that matches f and its arguments.
+func (db *DB) listQuery(f support.TicketFilter) (string, []any) {
+	switch {
+	case f.CustomerID != "" && f.After != nil:
+		return db.q.listCustomerTicketsAfter, []any{f.CustomerID, timestamp(f.After.CreatedAt), f.After.ID, f.Limit}
+	case f.CustomerID != "":
+		return db.q.listCustomerTickets, []any{f.CustomerID, f.Limit}
+	case f.After != nil:
+		return db.q.listTicketsAfter, []any{timestamp(f.After.CreatedAt), f.After.ID, f.Limit}
+	}
+	return db.q.listTickets, []any{f.Limit}
+}
+
+func scanTicket(row rowScanner, t *support.Ticket) error {
+	return row.Scan(&t.ID, &t.CustomerID, &t.Title, &t.Description, &t.Status,
+		(*timestamp)(&t.CreatedAt), (*timestamp)(&t.UpdatedAt))
+}
+
+// ticketExists reports whether the ticket id exists, through q (the pool or a transaction).
+func (db *DB) ticketExists(ctx context.Context, q querier, id string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, db.q.ticketExists, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// querier is the part of *sql.DB and *sql.Tx that helpers need, so they can
+// run in or out of a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

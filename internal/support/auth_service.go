@@ -1,0 +1,127 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// PasswordHasher hashes and verifies passwords. Verify with an empty hash must cost
+// the same as a real comparison and fail.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, hash string) error
+}
+
+// TokenIssuer issues and verifies access tokens.
+type TokenIssuer interface {
+	Issue(userID string) (string, error)
+	Verify(token string) (subject string, issuedAt time.Time, err error)
+}
+
+// AuthService registers users, logs them in and authenticates requests.
+type AuthService struct {
+	users  UserStore
+	hasher PasswordHasher
+	tokens TokenIssuer
+	log    *slog.Logger
+	now    func() time.Time
+	newID  func() string
+}
+
+// NewAuthService wires an AuthService.
+func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time, newID func() string) *AuthService {
+	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID}
+}
+
+// Credentials are what a user signs up or logs in with.
+type Credentials struct {
+	Email    string
+	Password string
+}
+
+// ErrBadCredentials is the one answer to a failed login, whatever the cause.
+var ErrBadCredentials = Errorf(CodeUnauthorized, "Incorrect email or password")
+
+// ErrUnauthenticated is the one answer to a bad, expired or orphaned token.
+var ErrUnauthenticated = Errorf(CodeUnauthorized, "Could not validate credentials")
+
+// Signup creates a customer account. Roles are never taken from the request.
+func (s *AuthService) Signup(ctx context.Context, c Credentials) (*User, error) {
+	return s.createUser(ctx, c, RoleCustomer)
+}
+
+// CreateUser creates an account with any role; for operators (the CLI), never the API.
+func (s *AuthService) CreateUser(ctx context.Context, c Credentials, role Role) (*User, error) {
+	if !role.Valid() {
+		return nil, Invalid(FieldError{Field: "role", Message: "must be customer, agent or admin", Value: string(role)})
+	}
+	return s.createUser(ctx, c, role)
+}
+
+func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) (*User, error) {
+	email := strings.TrimSpace(c.Email)
+	var v validator
+	v.email("email", email)
+	v.password("password", c.Password)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, c.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	u := &User{ID: s.newID(), Email: email, EmailKey: strings.ToLower(email), PasswordHash: hash,
+		Role: role, CreatedAt: now, UpdatedAt: now}
+	if err := s.users.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	s.log.InfoContext(ctx, "user created", "user_id", u.ID, "role", u.Role)
+	return u, nil
+}
+
+// Login checks credentials and returns an access token. Unknown email and wrong password
+// take the same time and return the same error.
+func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) {
+	if utf8.RuneCountInString(c.Password) > MaxPasswordLen {
+		return "", ErrBadCredentials // cannot match any stored password; no need to hash it
+	}
+	u, err := s.users.UserByEmailKey(ctx, strings.ToLower(strings.TrimSpace(c.Email)))
+	hash := ""
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case !errors.Is(err, ErrNotFound):
+		return "", fmt.Errorf("find user: %w", err)
+	}
+	if err := s.hasher.Verify(ctx, c.Password, hash); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("verify password: %w", err)
+		}
+		s.log.WarnContext(ctx, "login failed", "known_user", hash != "")
+		return "", ErrBadCredentials
+	}
+	s.log.InfoContext(ctx, "login succeeded", "user_id", u.ID)
+	return s.tokens.Issue(u.ID)
+}
+
+// Authenticate turns an access token into the Actor it was issued to. The user must still exist.
+func (s *AuthService) Authenticate(ctx context.Context, token string) (Actor, error) {
+	sub, _, err := s.tokens.Verify(token)
+	if err != nil {
+		return Actor{}, ErrUnauthenticated
+	}
+	u, err := s.users.UserByID(ctx, sub)
+	if errors.Is(err, ErrNotFound) {
+		return Actor{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Actor{}, fmt.Errorf("load token user: %w", err)
+	}
+	return Actor{UserID: u.ID, Role: u.Role}, nil
+}

@@ -1,0 +1,53 @@
+package support
+
+import "time"
+
+// Status is a ticket's workflow state.
+type Status string
+
+// StatusOpen is the state of a new ticket. The workflow adds more states later.
+const StatusOpen Status = "open"
+
+// Sender says who wrote a message.
+type Sender string
+
+// Senders, as in the contract.
+const (
+	SenderUser  Sender = "user"
+	SenderAgent Sender = "agent"
+	SenderAI    Sender = "ai"
+)
+
+// Ticket is a customer's support request.
+type Ticket struct {
+	ID          string
+	CustomerID  string
+	Title       string
+	Description string
+	Status      Status
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Message is one entry of a ticket's thread. AuthorID is empty for AI messages.
+type Message struct {
+	ID        string
+	TicketID  string
+	AuthorID  string
+	Sender    Sender
+	Content   string
+	CreatedAt time.Time
+}
+
+// PageKey is the position of a ticket in newest-first order, used for keyset pagination.
+type PageKey struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// TicketFilter selects a page of tickets, newest first.
+type TicketFilter struct {
+	CustomerID string   // only this customer's tickets; empty means all (staff)
+	After      *PageKey // start strictly after this key
+	Limit      int
+}
