@@ -20,12 +20,13 @@ import (
 
 // App is a wired supportd instance.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	DB      *store.DB
-	Auth    *support.AuthService
-	Tickets *support.TicketService
-	Server  *httpapi.Server
+	Config    config.Config
+	Log       *slog.Logger
+	DB        *store.DB
+	Auth      *support.AuthService
+	Tickets   *support.TicketService
+	Assistant *support.Assistant
+	Server    *httpapi.Server
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -34,6 +35,7 @@ type Options struct {
 	Now         func() time.Time // clock; default time.Now
 	Argon2      *auth.Argon2Params
 	SkipMigrate bool
+	KeepAlive   time.Duration // reply-stream keep-alive period; default 15s
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -65,16 +67,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
+	var retriever support.Retriever = noKnowledge{}
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID)
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
-	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, DB: db,
-		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL})
+	gen, providers := newGenerator(cfg.AI, log)
+	log.Info("AI assistant", "providers", providers, "model", cfg.AI.GroqModel)
+	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), a.Tickets, db, db, retriever, gen, log, opts.Now, newID)
+	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, Assistant: a.Assistant, DB: db,
+		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close lets running AI generations store their outcome (for up to the shutdown
+// period), then releases the database.
+func (a *App) Close() error {
+	done := make(chan struct{})
+	go func() { a.Assistant.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(a.Config.ShutdownPeriod):
+		a.Log.Warn("AI generations still running at shutdown; they will be marked failed on the next start")
+	}
+	return a.DB.Close()
+}
 
 // newID returns a time-ordered UUIDv7, which keeps B-tree inserts local.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -98,3 +114,8 @@ func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
 	}
 	return key, nil
 }
+
+// noKnowledge is the retriever until the knowledge base is wired.
+type noKnowledge struct{}
+
+func (noKnowledge) Retrieve(context.Context, string, int) ([]support.Passage, error) { return nil, nil }

@@ -38,7 +38,7 @@ type instance struct {
 // forEachEngine runs f against a fresh instance on every engine under test.
 func forEachEngine(t *testing.T, f func(t *testing.T, in *instance)) {
 	t.Helper()
-	for _, engine := range storetest.Engines(t) {
+	for _, engine := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			f(t, start(t, engine, nil))
@@ -48,7 +48,8 @@ func forEachEngine(t *testing.T, f func(t *testing.T, in *instance)) {
 
 func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	t.Helper()
-	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir()}
+	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
+		"AI_BUILTIN_CHUNK_DELAY": "0s"}
 	for k, v := range getenv {
 		env[k] = v
 	}
@@ -57,12 +58,12 @@ func start(t *testing.T, engine string, getenv map[string]string) *instance {
 		t.Fatalf("config: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon})
+	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon, KeepAlive: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
 	srv := httptest.NewServer(a.Server)
-	t.Cleanup(func() { srv.Close(); a.Close() })
+	t.Cleanup(func() { srv.Close(); a.Assistant.Wait(); a.Close() })
 	return &instance{t: t, app: a, srv: srv, url: srv.URL}
 }
 
@@ -208,3 +209,5 @@ func (in *instance) createTicket(token, title, description string) ticketJSON {
 	r.json(in.t, &tk)
 	return tk
 }
+
+func engines(t *testing.T) []string { return storetest.Engines(t) }

@@ -36,13 +36,6 @@ type Config struct {
 	AI AIConfig
 }
 
-// AIConfig configures the assistant and its providers.
-type AIConfig struct {
-	GroqAPIKey  string
-	GroqModel   string
-	GroqBaseURL string
-}
-
 // Dev reports whether supportd runs in development mode.
 func (c Config) Dev() bool { return c.Env == "development" }
 
@@ -62,11 +55,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:       r.str("LOG_LEVEL", "info"),
 		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
-		AI: AIConfig{
-			GroqAPIKey:  getenv("GROQ_API_KEY"),
-			GroqModel:   r.str("GROQ_MODEL", "llama-3.3-70b-versatile"),
-			GroqBaseURL: r.str("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
-		},
+		AI:             loadAI(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.DatabaseURL = r.databaseURL(c.DataDir)
@@ -99,9 +88,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL, not %q", c.PublicURL))
 		}
 	}
-	if _, err := url.Parse(c.AI.GroqBaseURL); err != nil {
-		errs = append(errs, fmt.Errorf("GROQ_BASE_URL is not a URL: %q", c.AI.GroqBaseURL))
-	}
+	errs = append(errs, c.AI.validate())
 	return errors.Join(errs...)
 }
 

@@ -59,7 +59,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
-	actor, err := s.deps.Auth.Authenticate(ctx.Context(), bearerToken(ctx.Header("Authorization")))
+	actor, err := s.actor(ctx)
 	if err != nil {
 		s.writeProblem(ctx, err)
 		return
@@ -81,4 +81,13 @@ func bearerToken(header string) string {
 		return ""
 	}
 	return strings.TrimSpace(token)
+}
+
+// actor authenticates the bearer token or, on the reply stream only, a stream token.
+func (s *Server) actor(ctx huma.Context) (support.Actor, error) {
+	bearer := bearerToken(ctx.Header("Authorization"))
+	if tok := ctx.Query("stream_token"); bearer == "" && tok != "" && ctx.Operation().OperationID == "ai-response" {
+		return s.deps.Assistant.RedeemStreamToken(ctx.Context(), tok, ctx.Param("id"))
+	}
+	return s.deps.Auth.Authenticate(ctx.Context(), bearer)
 }

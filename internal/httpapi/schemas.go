@@ -54,10 +54,37 @@ type MessageOut struct {
 	Sender    string    `json:"sender" enum:"user,agent,ai"`
 	Content   string    `json:"content"`
 	CreatedAt time.Time `json:"created_at"`
+	AI        *AIOut    `json:"ai,omitempty" doc:"Accounting of an AI reply; present when sender is ai"`
+}
+
+// AIOut is how an AI reply was produced.
+type AIOut struct {
+	Provider           string        `json:"provider" example:"groq"`
+	Model              string        `json:"model" example:"llama-3.3-70b-versatile"`
+	PromptTokens       int           `json:"prompt_tokens"`
+	CompletionTokens   int           `json:"completion_tokens"`
+	TimeToFirstTokenMS int64         `json:"time_to_first_token_ms"`
+	TotalMS            int64         `json:"total_ms"`
+	Citations          []CitationOut `json:"citations" doc:"Knowledge-base articles the reply relies on"`
+}
+
+// CitationOut names a cited knowledge-base article.
+type CitationOut struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
 }
 
 func toMessageOut(m *support.Message) MessageOut {
-	return MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt}
+	out := MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt}
+	if ai := m.AI; ai != nil {
+		out.AI = &AIOut{Provider: ai.Provider, Model: ai.Model, PromptTokens: ai.PromptTokens,
+			CompletionTokens: ai.CompletionTokens, TimeToFirstTokenMS: ai.TimeToFirstToken.Milliseconds(),
+			TotalMS: ai.TotalTime.Milliseconds(), Citations: []CitationOut{}}
+		for _, c := range ai.Citations {
+			out.AI.Citations = append(out.AI.Citations, CitationOut{ID: c.ArticleID, Title: c.Title})
+		}
+	}
+	return out
 }
 
 func toMessagesOut(msgs []support.Message) []MessageOut {

@@ -31,10 +31,12 @@ type Deps struct {
 	Log       *slog.Logger
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
+	Assistant *support.Assistant
 	DB        Pinger
 	Version   string
 	PublicURL string // base for absolute links; empty: derived from the request
 	TokenTTL  time.Duration
+	KeepAlive time.Duration // longest silence on a reply stream; default 15s
 }
 
 // Server is supportd's HTTP handler.
@@ -48,6 +50,9 @@ type Server struct {
 
 // New builds the handler with every route and middleware.
 func New(deps Deps) *Server {
+	if deps.KeepAlive <= 0 {
+		deps.KeepAlive = 15 * time.Second // below common proxy idle timeouts (30-60s)
+	}
 	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
 	s.api = humago.New(s.mux, apiConfig(deps.Version))
 	s.api.UseMiddleware(s.authenticate)
@@ -76,6 +81,8 @@ func apiConfig(version string) huma.Config {
 	cfg.Formats["x-www-form-urlencoded"] = formFormat
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+		"streamToken": {Type: "apiKey", In: "query", Name: "stream_token",
+			Description: "Single-use token from POST /tickets/{id}/ai-response/token, for EventSource"},
 		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: "/auth/login", Scopes: map[string]string{}}}},
 	}
 	return cfg

@@ -105,11 +105,3 @@ func (s *Server) addMessage(ctx context.Context, in *addMessageInput) (*messageO
 	}
 	return &messageOutput{Body: toMessageOut(m)}, nil
 }
-
-// aiResponse is a placeholder until the assistant lands: it authorizes the ticket, then answers 503.
-func (s *Server) aiResponse(ctx context.Context, in *ticketIDInput) (*struct{}, error) {
-	if _, _, err := s.deps.Tickets.Ticket(ctx, actorFrom(ctx), in.ID); err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	return nil, s.apiError(ctx, support.Errorf(support.CodeUnavailable, "the AI assistant is not available yet"))
-}

@@ -15,10 +15,11 @@ import (
 
 const testKey = "gsk_test"
 
-// Short timeouts keep misbehaviour tests fast.
+// Short timeouts keep misbehaviour tests fast, yet leave room for a
+// loaded CI machine running -race.
 const (
-	testFirstToken = 150 * time.Millisecond
-	testIdle       = 150 * time.Millisecond
+	testFirstToken = 400 * time.Millisecond
+	testIdle       = 250 * time.Millisecond
 )
 
 func newFake(t *testing.T) *llmtest.Server {

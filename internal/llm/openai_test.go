@@ -192,20 +192,22 @@ func TestOpenAIMisbehaviour(t *testing.T) {
 func TestOpenAISlowButSteadyStreamIsNotIdle(t *testing.T) {
 	srv := newFake(t)
 	// Each gap is shorter than the idle timeout; the total is longer.
-	srv.Enqueue(llmtest.Reply("a", "b", "c", "d").TokenDelay(testIdle * 2 / 3))
+	srv.Enqueue(llmtest.Reply("a", "b", "c", "d", "e").TokenDelay(testIdle / 3))
 	_, text, err := stream(t, newGroq(srv), sampleRequest())
-	if err != nil || text != "abcd" {
+	if err != nil || text != "abcde" {
 		t.Fatalf("text %q err %v", text, err)
 	}
 }
 
 func TestOpenAITotalTimeout(t *testing.T) {
 	srv := newFake(t)
-	srv.Enqueue(llmtest.Reply("a", "b", "c", "d").TokenDelay(60 * time.Millisecond))
-	p := newGroq(srv, func(c *llm.OpenAIConfig) { c.TotalTimeout = 100 * time.Millisecond })
+	srv.Enqueue(llmtest.Reply("a", "b", "c", "d").TokenDelay(100 * time.Millisecond))
+	p := newGroq(srv, func(c *llm.OpenAIConfig) {
+		c.FirstTokenTimeout, c.IdleTimeout, c.TotalTimeout = time.Minute, time.Minute, 200*time.Millisecond
+	})
 	_, _, err := stream(t, p, sampleRequest())
-	if !errors.Is(err, llm.ErrTimeout) || !errors.Is(err, llm.ErrInterrupted) {
-		t.Fatalf("err %v, want a timeout after the first token", err)
+	if !errors.Is(err, llm.ErrTimeout) || !strings.Contains(err.Error(), "longer than 200ms") {
+		t.Fatalf("err %v, want the total timeout", err)
 	}
 }
 

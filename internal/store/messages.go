@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/supportd/supportd/internal/support"
 )
@@ -69,13 +71,10 @@ func (db *DB) messages(ctx context.Context, ticketID string) ([]support.Message,
 	defer rows.Close()
 	msgs := []support.Message{}
 	for rows.Next() {
-		var m support.Message
-		var author sql.NullString
-		err := rows.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt))
+		m, err := scanMessage(rows)
 		if err != nil {
 			return nil, err
 		}
-		m.AuthorID = author.String
 		msgs = append(msgs, m)
 	}
 	return msgs, rows.Err()
@@ -92,4 +91,28 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// scanMessage reads a messages-by-ticket row, with the AI accounting when the
+// message is an AI reply.
+func scanMessage(row rowScanner) (support.Message, error) {
+	var m support.Message
+	var author, provider, model, cites sql.NullString
+	var prompt, completion, ttft, total sql.NullInt64
+	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt),
+		&provider, &model, &prompt, &completion, &ttft, &total, &cites)
+	if err != nil {
+		return m, err
+	}
+	m.AuthorID = author.String
+	if !provider.Valid {
+		return m, nil
+	}
+	m.AI = &support.AIMeta{Provider: provider.String, Model: model.String,
+		PromptTokens: int(prompt.Int64), CompletionTokens: int(completion.Int64),
+		TimeToFirstToken: time.Duration(ttft.Int64) * time.Millisecond, TotalTime: time.Duration(total.Int64) * time.Millisecond}
+	if err := json.Unmarshal([]byte(cites.String), &m.AI.Citations); err != nil {
+		return m, fmt.Errorf("decode citations: %w", err)
+	}
+	return m, nil
 }

@@ -70,8 +70,11 @@ WHERE id = $1;
 INSERT INTO messages (id, ticket_id, author_id, sender, content, created_at)
 VALUES ($1, $2, $3, $4, $5, $6);
 
+-- AI messages carry their reply's accounting; other messages join nothing.
 -- name: messages-by-ticket
-SELECT id, ticket_id, author_id, sender, content, created_at
-FROM messages
-WHERE ticket_id = $1
-ORDER BY created_at, id;
+SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations
+FROM messages m
+LEFT JOIN ai_replies r ON r.id = m.id
+WHERE m.ticket_id = $1
+ORDER BY m.created_at, m.id;

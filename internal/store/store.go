@@ -22,6 +22,7 @@ type DB struct {
 	sql       *sql.DB
 	dialect   dialect
 	q         queries
+	aq        aiQueries
 	now       func() time.Time // fills CreatedAt when a caller leaves it zero
 	migrateMu sync.Mutex       // serialises Migrate within the process
 }
@@ -43,11 +44,15 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	aq, err := loadAIQueries()
+	if err != nil {
+		return nil, err
+	}
 	pool, d, err := connect(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sql: pool, dialect: d, q: q, now: time.Now}
+	db := &DB{sql: pool, dialect: d, q: q, aq: aq, now: time.Now}
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
 		return nil, oneLine(translate("connect to "+d.engine, err))

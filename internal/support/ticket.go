@@ -37,6 +37,7 @@ type Message struct {
 	Sender    Sender
 	Content   string
 	CreatedAt time.Time
+	AI        *AIMeta // set on AI messages only
 }
 
 // PageKey is the position of a ticket in newest-first order, used for keyset pagination.

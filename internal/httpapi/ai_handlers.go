@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// aiRoutes registers the assistant's operations.
+func (s *Server) aiRoutes() {
+	o := op("ai-response", http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
+		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 429, 503)
+	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content and cited articles) " +
+		"or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +
+		"events. A request while a reply is being generated joins it. Generation continues if the client disconnects. " +
+		"Browsers' EventSource can authenticate with `?stream_token=` from the stream-token operation."
+	o.Responses = map[string]*huma.Response{
+		"200": {Description: "text/event-stream of delta, done and error events", Content: map[string]*huma.MediaType{
+			"text/event-stream": {Schema: &huma.Schema{Type: "string"}, Example: "id: 1\nevent: delta\ndata: {\"content\": \"Thanks for \"}\n\n"}}},
+		"204": {Description: "Last-Event-ID is already the reply's final event: nothing to resume"},
+	}
+	huma.Register(s.api, o, s.aiResponse)
+	huma.Register(s.api, op("ai-stream-token", http.MethodPost, "/tickets/{id}/ai-response/token",
+		"Get a single-use token to open the reply stream from a browser's EventSource", "assistant",
+		http.StatusCreated, authenticated, 401, 404), s.streamToken)
+}
+
+type aiResponseInput struct {
+	ID          string `path:"id" doc:"Ticket id"`
+	LastEventID string `header:"Last-Event-ID" doc:"Resume after this event id"`
+	StreamToken string `query:"stream_token" doc:"Single-use token for clients that cannot send headers (EventSource)"`
+}
+
+func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.StreamResponse, error) {
+	last, err := parseLastEventID(in.LastEventID)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	stream, err := s.deps.Assistant.Open(ctx, actorFrom(ctx), in.ID, last)
+	if errors.Is(err, support.ErrNothingToResume) {
+		return &huma.StreamResponse{Body: func(hctx huma.Context) { hctx.SetStatus(http.StatusNoContent) }}, nil
+	}
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		defer stream.Close()
+		s.writeEvents(hctx, stream)
+	}}, nil
+}
+
+func parseLastEventID(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, &support.Error{Code: support.CodeBadRequest, Message: "Last-Event-ID must be an event id from this stream"}
+	}
+	return n, nil
+}
+
+// writeEvents relays the stream as Server-Sent Events until its final event or
+// until the client leaves. The write deadline is pushed forward per event so the
+// server's WriteTimeout never cuts a stream.
+func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
+	ctx := hctx.Context()
+	w, ok := hctx.BodyWriter().(http.ResponseWriter)
+	if !ok {
+		s.log.ErrorContext(ctx, "SSE: body writer is not an http.ResponseWriter")
+		return
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if s.flush(rc) != nil {
+		return
+	}
+	for {
+		ev, err := stream.Next(ctx, s.deps.KeepAlive)
+		switch {
+		case errors.Is(err, io.EOF):
+			return
+		case errors.Is(err, support.ErrKeepAlive):
+			_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive))
+			_, err = io.WriteString(w, ": keep-alive\n\n")
+		case err != nil:
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "reply stream failed", "err", err)
+				s.writeEvent(w, rc, support.StreamEvent{Kind: support.EventError, Data: []byte(`{"detail":"the reply stream failed"}`)})
+			}
+			return
+		default:
+			err = s.writeEvent(w, rc, ev)
+		}
+		if err != nil || s.flush(rc) != nil {
+			return // the client is gone; generation carries on without it
+		}
+	}
+}
+
+func (s *Server) writeEvent(w io.Writer, rc *http.ResponseController, ev support.StreamEvent) error {
+	_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive + 10*time.Second))
+	var err error
+	if ev.ID > 0 {
+		_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Kind, ev.Data)
+	} else {
+		_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, ev.Data)
+	}
+	return err
+}
+
+func (s *Server) flush(rc *http.ResponseController) error {
+	return rc.Flush()
+}
+
+type streamTokenOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         struct {
+		StreamToken string `json:"stream_token"`
+		ExpiresIn   int    `json:"expires_in" doc:"Seconds until the token expires"`
+		URL         string `json:"url" doc:"Path to open with EventSource"`
+	}
+}
+
+func (s *Server) streamToken(ctx context.Context, in *ticketIDInput) (*streamTokenOutput, error) {
+	tok, err := s.deps.Assistant.IssueStreamToken(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &streamTokenOutput{CacheControl: "no-store"}
+	out.Body.StreamToken, out.Body.ExpiresIn = tok.Token, int(tok.ExpiresIn.Seconds())
+	out.Body.URL = "/tickets/" + in.ID + "/ai-response?stream_token=" + tok.Token
+	return out, nil
+}

@@ -1,0 +1,71 @@
+package support
+
+import (
+	"context"
+	"time"
+)
+
+// ReplyStatus is the state of an AI reply's generation.
+type ReplyStatus string
+
+// A reply is streaming until it is completed (stored as a message) or failed
+// (partial text kept on the reply for audit, never presented as a message).
+const (
+	ReplyStreaming ReplyStatus = "streaming"
+	ReplyCompleted ReplyStatus = "completed"
+	ReplyFailed    ReplyStatus = "failed"
+)
+
+// Citation names a knowledge-base article an AI reply relies on.
+type Citation struct {
+	ArticleID string `json:"id"`
+	Title     string `json:"title"`
+}
+
+// AIMeta is the accounting of one AI reply, exposed on its message.
+type AIMeta struct {
+	Provider         string
+	Model            string
+	PromptTokens     int
+	CompletionTokens int
+	TimeToFirstToken time.Duration
+	TotalTime        time.Duration
+	Citations        []Citation
+}
+
+// AIReply is one generation of the assistant. Its ID becomes the ID of the AI
+// message stored when it completes. ChunkEnds are the byte offsets in Content
+// where each streamed delta ended, so the exact events can be replayed.
+type AIReply struct {
+	ID          string
+	TicketID    string
+	RequestedBy string
+	Status      ReplyStatus
+	Content     string
+	ChunkEnds   []int
+	Meta        AIMeta
+	Error       string
+	CreatedAt   time.Time
+	HeartbeatAt time.Time
+	FinishedAt  time.Time
+}
+
+// ReplyStore persists AI replies and stream tokens. StartReply returns an error
+// with CodeConflict when the ticket already has a streaming reply.
+type ReplyStore interface {
+	StartReply(ctx context.Context, r *AIReply) error
+	// SaveProgress records partial content and the heartbeat of a streaming reply.
+	SaveProgress(ctx context.Context, r *AIReply) error
+	// FinishReply stores the final state of r and, when msg is not nil, the AI
+	// message, atomically.
+	FinishReply(ctx context.Context, r *AIReply, msg *Message) error
+	ReplyByID(ctx context.Context, id string) (*AIReply, error)
+	LatestReply(ctx context.Context, ticketID string) (*AIReply, error)
+	// FailStaleReplies marks streaming replies whose heartbeat is older than before as failed.
+	FailStaleReplies(ctx context.Context, before, now time.Time) (int, error)
+	// CountRepliesSince counts a user's replies created at or after since, and the oldest one's time.
+	CountRepliesSince(ctx context.Context, userID string, since time.Time) (int, time.Time, error)
+	CreateStreamToken(ctx context.Context, hash, userID, ticketID string, expiresAt time.Time) error
+	// ConsumeStreamToken marks an unexpired, unused token used and returns whom it was issued to.
+	ConsumeStreamToken(ctx context.Context, hash string, now time.Time) (userID, ticketID string, err error)
+}

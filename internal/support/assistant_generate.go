@@ -1,0 +1,165 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/supportd/supportd/internal/llm"
+)
+
+// doneData is the payload of the final event of a completed reply.
+type doneData struct {
+	MessageID        string     `json:"message_id"`
+	Content          string     `json:"content"`
+	Citations        []Citation `json:"citations"`
+	Provider         string     `json:"provider"`
+	Model            string     `json:"model"`
+	PromptTokens     int        `json:"prompt_tokens"`
+	CompletionTokens int        `json:"completion_tokens"`
+}
+
+func newDoneData(r *AIReply) doneData {
+	cites := r.Meta.Citations
+	if cites == nil {
+		cites = []Citation{}
+	}
+	return doneData{MessageID: r.ID, Content: r.Content, Citations: cites, Provider: r.Meta.Provider,
+		Model: r.Meta.Model, PromptTokens: r.Meta.PromptTokens, CompletionTokens: r.Meta.CompletionTokens}
+}
+
+type errorData struct {
+	Detail string `json:"detail"`
+}
+
+// generate runs one reply to the end, whoever is watching. It saves progress as a
+// heartbeat, stores the outcome, then publishes the final event.
+func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
+	defer a.bg.Done()
+	defer a.unclaim(reply.TicketID, g)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.MaxDuration)
+	defer cancel()
+	stopBeat := a.heartbeat(ctx, g, reply)
+	start := time.Now()
+	var ttft time.Duration
+	res, err := a.gen.Stream(ctx, req, func(delta string) error {
+		if ttft == 0 {
+			ttft = time.Since(start)
+		}
+		g.appendDelta(delta)
+		return nil
+	})
+	stopBeat()
+	reply.Content, reply.ChunkEnds = g.snapshot()
+	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
+		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: ttft, TotalTime: time.Since(start),
+		Citations: citations(res.Citations)}
+	a.conclude(g, reply, err)
+}
+
+// conclude stores the reply's outcome and publishes the final event, in that order,
+// so a client that sees "done" can read the message at once.
+func (a *Assistant) conclude(g *generation, reply *AIReply, genErr error) {
+	reply.FinishedAt = a.timestamp()
+	var msg *Message
+	if genErr == nil && reply.Content == "" {
+		genErr = errors.New("the model returned an empty reply")
+	}
+	if genErr == nil {
+		reply.Status = ReplyCompleted
+		msg = &Message{ID: reply.ID, TicketID: reply.TicketID, Sender: SenderAI, Content: reply.Content,
+			CreatedAt: reply.FinishedAt, AI: &reply.Meta}
+	} else {
+		reply.Status, reply.Error = ReplyFailed, genErr.Error()
+		a.log.Warn("AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", genErr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.replies.FinishReply(ctx, reply, msg); err != nil {
+		a.log.Error("storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
+		g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"})
+		return
+	}
+	if reply.Status == ReplyCompleted {
+		g.finish(EventDone, newDoneData(reply))
+		return
+	}
+	g.finish(EventError, errorData{Detail: failureDetail(reply.Error)})
+}
+
+// failureDetail is what clients are told about a failed reply; internals stay in the log.
+func failureDetail(internal string) string {
+	if internal == "" {
+		return "the reply failed"
+	}
+	return "the AI assistant could not complete this reply; the partial answer was not saved. Please try again."
+}
+
+// heartbeat saves the reply's progress periodically so other instances can follow it
+// and the reaper knows it is alive. The returned func stops it.
+func (a *Assistant) heartbeat(ctx context.Context, g *generation, reply *AIReply) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(a.cfg.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				snap := *reply
+				snap.Content, snap.ChunkEnds = g.snapshot()
+				snap.HeartbeatAt = a.timestamp()
+				if err := a.replies.SaveProgress(ctx, &snap); err != nil && ctx.Err() == nil {
+					a.log.Warn("saving reply progress failed", "reply_id", reply.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+func citations(ps []llm.Passage) []Citation {
+	seen := map[string]bool{}
+	out := []Citation{}
+	for _, p := range ps {
+		if !seen[p.ArticleID] {
+			seen[p.ArticleID] = true
+			out = append(out, Citation{ArticleID: p.ArticleID, Title: p.Title})
+		}
+	}
+	return out
+}
+
+// ReapStale fails streaming replies whose heartbeat stopped: their instance died.
+func (a *Assistant) ReapStale(ctx context.Context) (int, error) {
+	now := a.timestamp()
+	return a.replies.FailStaleReplies(ctx, now.Add(-3*a.cfg.Heartbeat), now)
+}
+
+// ReapAll fails every streaming reply; for start-up when this instance is the only
+// one using the database (embedded SQLite), where none can still be alive.
+func (a *Assistant) ReapAll(ctx context.Context) (int, error) {
+	now := a.timestamp()
+	return a.replies.FailStaleReplies(ctx, now.Add(time.Microsecond), now)
+}
+
+// RunReaper reaps stale replies until ctx ends.
+func (a *Assistant) RunReaper(ctx context.Context) {
+	t := time.NewTicker(2 * a.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.ReapStale(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("reaping stale replies failed", "err", err)
+			} else if n > 0 {
+				a.log.Warn("marked interrupted AI replies failed", "count", n)
+			}
+		}
+	}
+}
