@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon, KeepAlive: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
@@ -211,3 +212,11 @@ func (in *instance) createTicket(token, title, description string) ticketJSON {
 }
 
 func engines(t *testing.T) []string { return storetest.Engines(t) }
+
+// testLogOutput discards logs unless SUPPORTD_TEST_LOGS is set.
+func testLogOutput() io.Writer {
+	if os.Getenv("SUPPORTD_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}

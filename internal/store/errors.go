@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -99,6 +100,8 @@ func isUnavailable(err error) bool {
 		return liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
 	}
 	return errors.Is(err, driver.ErrBadConn) ||
+		// A pooled connection whose server went away mid-query.
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
 		// database/sql does not export this error.
