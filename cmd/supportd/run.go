@@ -41,6 +41,7 @@ Usage:
   supportd [serve]                                   serve the API (default)
   supportd migrate                                   apply database migrations and exit
   supportd user create --email E --password-stdin [--role customer|agent|admin]
+  supportd kb import DIR                             import the Markdown articles (*.md) in DIR into the knowledge base
   supportd healthcheck                               exit 0 if the local server answers /healthz
   supportd version                                   print the version
 
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return migrate(ctx, e, rest)
 	case "user":
 		return userCmd(ctx, e, rest)
+	case "kb":
+		return kbCmd(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e)
 	case "version", "--version":

@@ -25,6 +25,7 @@ type App struct {
 	DB        *store.DB
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
+	KB        *support.KBService
 	Assistant *support.Assistant
 	Server    *httpapi.Server
 }
@@ -67,14 +68,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	var retriever support.Retriever = noKnowledge{}
+	a.KB = support.NewKBService(db, log, opts.Now, newID)
+	if cfg.KBSeedSample && !opts.SkipMigrate {
+		if err := seedSample(ctx, db, a.KB, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	var retriever support.Retriever = a.KB
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID)
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
 	gen, providers := newGenerator(cfg.AI, log)
 	log.Info("AI assistant", "providers", providers, "model", cfg.AI.GroqModel)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), a.Tickets, db, db, retriever, gen, log, opts.Now, newID)
-	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, Assistant: a.Assistant, DB: db,
+	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})
 	return a, nil
 }
@@ -114,8 +122,3 @@ func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
 	}
 	return key, nil
 }
-
-// noKnowledge is the retriever until the knowledge base is wired.
-type noKnowledge struct{}
-
-func (noKnowledge) Retrieve(context.Context, string, int) ([]support.Passage, error) { return nil, nil }

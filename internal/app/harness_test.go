@@ -39,20 +39,18 @@ type instance struct {
 // forEachEngine runs f against a fresh instance on every engine under test.
 func forEachEngine(t *testing.T, f func(t *testing.T, in *instance)) {
 	t.Helper()
-	for _, engine := range engines(t) {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			f(t, start(t, engine, nil))
-		})
-	}
+	forEachEngineWith(t, nil, f)
 }
 
 func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
-		"AI_BUILTIN_CHUNK_DELAY": "0s"}
+		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
 	for k, v := range getenv {
 		env[k] = v
+		if v == "" {
+			delete(env, k) // "" means: leave unset, to test a default
+		}
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

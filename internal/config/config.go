@@ -32,6 +32,7 @@ type Config struct {
 	LogFormat      string // "text" or "json"
 	MaxHashes      int    // password hashes computed at once
 	ShutdownPeriod time.Duration
+	KBSeedSample   bool // import the sample knowledge base into an empty one at start-up
 
 	AI AIConfig
 }
@@ -58,6 +59,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AI:             loadAI(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
+	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
 	c.DatabaseURL = r.databaseURL(c.DataDir)
 	if r.err != nil {
 		return Config{}, r.err
@@ -153,6 +155,18 @@ func (r *reader) int(key string, def int) int {
 		r.err = fmt.Errorf("%s must be an integer, not %q", key, v)
 	}
 	return n
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("%s must be true or false, not %q", key, v)
+	}
+	return b
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {

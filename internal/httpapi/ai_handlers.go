@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -69,8 +68,9 @@ func parseLastEventID(v string) (int, error) {
 }
 
 // writeEvents relays the stream as Server-Sent Events until its final event or
-// until the client leaves. The write deadline is pushed forward per event so the
-// server's WriteTimeout never cuts a stream.
+// until the client leaves. The write deadline is pushed forward per write so the
+// server's WriteTimeout never cuts a stream. Events that are already waiting
+// (a burst, or a client catching up) go out with one flush, not one each.
 func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 	ctx := hctx.Context()
 	w, ok := hctx.BodyWriter().(http.ResponseWriter)
@@ -87,6 +87,7 @@ func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 	if s.flush(rc) != nil {
 		return
 	}
+	var buf []byte
 	for {
 		ev, err := stream.Next(ctx, s.deps.KeepAlive)
 		switch {
@@ -102,7 +103,12 @@ func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 			}
 			return
 		default:
-			err = s.writeEvent(w, rc, ev)
+			buf = appendEvent(buf[:0], ev)
+			_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive + 10*time.Second))
+			_, err = w.Write(buf)
+			if err == nil && stream.Buffered() {
+				continue // flush once the waiting events are written
+			}
 		}
 		if err != nil || s.flush(rc) != nil {
 			return // the client is gone; generation carries on without it
@@ -112,13 +118,23 @@ func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 
 func (s *Server) writeEvent(w io.Writer, rc *http.ResponseController, ev support.StreamEvent) error {
 	_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive + 10*time.Second))
-	var err error
-	if ev.ID > 0 {
-		_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Kind, ev.Data)
-	} else {
-		_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, ev.Data)
-	}
+	_, err := w.Write(appendEvent(nil, ev))
 	return err
+}
+
+// appendEvent appends ev in the text/event-stream format; an event without an id
+// (a stream failure) has no id line.
+func appendEvent(b []byte, ev support.StreamEvent) []byte {
+	if ev.ID > 0 {
+		b = append(b, "id: "...)
+		b = strconv.AppendInt(b, int64(ev.ID), 10)
+		b = append(b, '\n')
+	}
+	b = append(b, "event: "...)
+	b = append(b, ev.Kind...)
+	b = append(b, "\ndata: "...)
+	b = append(b, ev.Data...)
+	return append(b, "\n\n"...)
 }
 
 func (s *Server) flush(rc *http.ResponseController) error {

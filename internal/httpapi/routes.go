@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	huma.Register(api, op("get-ticket", http.MethodGet, "/tickets/{id}", "A ticket and its messages, oldest first", "tickets", 0, authenticated, 401, 404), s.getTicket)
 	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 401, 404, 413, 422), s.addMessage)
 	s.aiRoutes()
+	s.kbRoutes()
 
 	huma.Register(api, op("healthz", http.MethodGet, "/healthz", "Liveness: the process serves requests", "operations", 0, nil), s.healthz)
 	huma.Register(api, op("readyz", http.MethodGet, "/readyz", "Readiness: the database answers", "operations", 0, nil, 503), s.readyz)

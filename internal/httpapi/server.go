@@ -31,6 +31,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
+	KB        *support.KBService
 	Assistant *support.Assistant
 	DB        Pinger
 	Version   string

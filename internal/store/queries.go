@@ -1,16 +1,32 @@
 package store
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
+	"slices"
 	"strings"
 )
 
-//go:embed queries.sql
-var queriesSQL string
+// queryFiles holds every *queries.sql file at the package root.
+//
+//go:embed *queries.sql
+var queryFiles embed.FS
 
-// queries holds every statement the store runs, one field per "-- name:" block
-// in queries.sql. Fields, not map lookups, so a typo is a compile error.
+// querySet is the statements of one *queries.sql file: targets maps each
+// "-- name:" of the file to the struct field it fills. Fields, not map lookups,
+// so a typo in Go is a compile error.
+type querySet interface {
+	targets() map[string]*string
+}
+
+// ownLoader lists files whose statements are read by their own code instead of
+// through a querySet: loadAIQueries reads ai_queries.sql. loadQueries still
+// parses them, so a syntax error or a name clash there also stops Open. Giving
+// aiQueries a targets method and registering it in Open retires this list.
+var ownLoader = map[string]bool{"ai_queries.sql": true}
+
+// queries holds the statements of queries.sql, one field per "-- name:" block.
 type queries struct {
 	createUser               string
 	userByID                 string
@@ -46,34 +62,78 @@ func (q *queries) targets() map[string]*string {
 	}
 }
 
-// loadQueries parses src into queries. It fails on a missing, unknown,
-// duplicated or empty query, so a broken queries.sql stops Open, not a request.
-func loadQueries(src string) (queries, error) {
-	var q queries
-	named, err := parseQueries(src)
+// loadQueries reads every *queries.sql file at the root of fsys and fills the
+// set registered under its name. It fails on a file no set reads, a registered
+// file that is missing, a name used in two files, and a missing, unknown,
+// duplicated or empty query, so a broken file stops Open, not a request.
+func loadQueries(fsys fs.FS, sets map[string]querySet) error {
+	files, err := fs.Glob(fsys, "*queries.sql")
 	if err != nil {
-		return q, err
+		return fmt.Errorf("store: query files: %w", err)
 	}
-	targets := q.targets()
+	fileOf := map[string]string{} // query name → the file defining it
+	for _, file := range files {
+		if err := loadQueryFile(fsys, file, sets[file], fileOf); err != nil {
+			return fmt.Errorf("store: %s: %w", file, err)
+		}
+	}
+	for file := range sets {
+		if !slices.Contains(files, file) {
+			return fmt.Errorf("store: %s: file not found", file)
+		}
+	}
+	return nil
+}
+
+// loadQueryFile parses one file, records which file each name comes from, and
+// fills set (nil for a file read by its own loader).
+func loadQueryFile(fsys fs.FS, file string, set querySet, fileOf map[string]string) error {
+	if set == nil && !ownLoader[file] {
+		return fmt.Errorf("no query set reads this file")
+	}
+	src, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return err
+	}
+	named, err := parseQueries(string(src))
+	if err != nil {
+		return err
+	}
+	for name := range named {
+		if other, dup := fileOf[name]; dup {
+			return fmt.Errorf("query %q is also defined in %s", name, other)
+		}
+		fileOf[name] = file
+	}
+	if set == nil {
+		return nil
+	}
+	return fill(set, named)
+}
+
+// fill copies named statements into set's fields.
+func fill(set querySet, named map[string]string) error {
+	targets := set.targets()
 	for name, text := range named {
 		dst, ok := targets[name]
 		if !ok {
-			return q, fmt.Errorf("store: queries.sql: unknown query %q", name)
+			return fmt.Errorf("unknown query %q", name)
 		}
 		*dst = text
 	}
 	for name, dst := range targets {
 		if *dst == "" {
-			return q, fmt.Errorf("store: queries.sql: missing query %q", name)
+			return fmt.Errorf("missing query %q", name)
 		}
 	}
-	return q, nil
+	return nil
 }
 
 const nameMarker = "-- name:"
 
 // parseQueries splits src at "-- name: NAME" lines into a map of name to statement.
 // Text before the first marker and comment lines inside a block are dropped.
+// Its errors do not name the file; callers add it.
 func parseQueries(src string) (map[string]string, error) {
 	named := map[string]string{}
 	var name string
@@ -84,10 +144,10 @@ func parseQueries(src string) (map[string]string, error) {
 		}
 		text := strings.TrimSuffix(strings.TrimSpace(body.String()), ";")
 		if text == "" {
-			return fmt.Errorf("store: queries.sql: query %q is empty", name)
+			return fmt.Errorf("query %q is empty", name)
 		}
 		if _, dup := named[name]; dup {
-			return fmt.Errorf("store: queries.sql: query %q defined twice", name)
+			return fmt.Errorf("query %q defined twice", name)
 		}
 		named[name] = text
 		return nil
@@ -99,7 +159,7 @@ func parseQueries(src string) (map[string]string, error) {
 				return nil, err
 			}
 			if name = strings.TrimSpace(after); name == "" {
-				return nil, fmt.Errorf("store: queries.sql: %q without a name", nameMarker)
+				return nil, fmt.Errorf("%q without a name", nameMarker)
 			}
 			body.Reset()
 			continue

@@ -1,8 +1,10 @@
 // Package store is supportd's one repository implementation, over database/sql,
 // for both PostgreSQL (pgx) and embedded SQLite (modernc, no cgo).
 //
-// Both engines run the same statements from queries.sql; what differs between
-// them (driver, pool, migrations) is kept in a dialect value. Times are stored
+// Both engines run the same statements from the *queries.sql files, except
+// knowledge-base search, where each uses its own full-text engine (a -postgres
+// and a -sqlite variant in kb_queries.sql); what else differs between them
+// (driver, pool, migrations) is kept in a dialect value. Times are stored
 // in UTC with microsecond precision, so a value written and read back is Equal.
 package store
 
@@ -17,11 +19,13 @@ import (
 )
 
 // DB is a connection pool to PostgreSQL or SQLite. It implements
-// support.UserStore and support.TicketStore and is safe for concurrent use.
+// support.UserStore, support.TicketStore and support.KBStore and is safe for
+// concurrent use.
 type DB struct {
 	sql       *sql.DB
 	dialect   dialect
 	q         queries
+	kq        kbQueries
 	aq        aiQueries
 	now       func() time.Time // fills CreatedAt when a caller leaves it zero
 	migrateMu sync.Mutex       // serialises Migrate within the process
@@ -40,8 +44,9 @@ var (
 // migrate: call Migrate. An unreachable database gives a *support.Error with
 // CodeUnavailable. Error messages are one line and never contain a password.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	q, err := loadQueries(queriesSQL)
-	if err != nil {
+	var q queries
+	var kq kbQueries
+	if err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &q, "kb_queries.sql": &kq}); err != nil {
 		return nil, err
 	}
 	aq, err := loadAIQueries()
@@ -52,7 +57,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sql: pool, dialect: d, q: q, aq: aq, now: time.Now}
+	db := &DB{sql: pool, dialect: d, q: q, kq: kq, aq: aq, now: time.Now}
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
 		return nil, oneLine(translate("connect to "+d.engine, err))

@@ -235,14 +235,16 @@ func (a *Assistant) Wait() { a.bg.Wait() }
 func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.Request, error) {
 	req := llm.Request{System: a.cfg.SystemPrompt, TicketTitle: t.Title, TicketDescription: t.Description,
 		MaxTokens: a.cfg.MaxTokens}
-	query := []string{t.Title, t.Description}
+	latest := ""
 	for _, m := range msgs {
 		req.Thread = append(req.Thread, llm.Turn{Sender: string(m.Sender), Content: m.Content})
 		if m.Sender == SenderUser {
-			query = append(query[:2], m.Content) // the customer's latest words matter most
+			latest = m.Content
 		}
 	}
-	passages, err := a.kb.Retrieve(ctx, strings.Join(query, "\n"), a.cfg.Passages)
+	// The customer's latest words first: retrieval weighs the first terms of a long text.
+	query := strings.Join([]string{latest, t.Title, t.Description}, "\n")
+	passages, err := a.kb.Retrieve(ctx, query, a.cfg.Passages)
 	for _, p := range passages {
 		req.Passages = append(req.Passages, llm.Passage{ArticleID: p.ArticleID, Title: p.Title, Text: passageText(p)})
 	}

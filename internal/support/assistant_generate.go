@@ -80,6 +80,9 @@ func (a *Assistant) conclude(g *generation, reply *AIReply, genErr error) {
 		g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"})
 		return
 	}
+	// Stop new requests from joining before the final event is out: from here on
+	// they read the stored reply (or start the next one), never a finished log.
+	a.unclaim(reply.TicketID, g)
 	if reply.Status == ReplyCompleted {
 		g.finish(EventDone, newDoneData(reply))
 		return

@@ -32,13 +32,17 @@ var ErrNothingToResume = Errorf(CodeNotFound, "nothing to resume: the reply has 
 
 // generation is the in-process log of one reply being generated. Subscribers read
 // it from any position, so late joiners and reconnecting clients miss nothing.
+//
+// The deltas are kept only as the reply text and where each one ended (event id
+// i+1 is content[ends[i-1]:ends[i]]); their events are built when read. Keeping
+// an event with its own JSON per delta cost about 90 bytes per token for as long
+// as the reply streamed, several times the text itself.
 type generation struct {
-	mu       sync.Mutex
-	events   []StreamEvent
-	content  []byte
-	ends     []int
-	finished bool
-	wake     chan struct{} // closed and replaced whenever the log grows
+	mu      sync.Mutex
+	content []byte
+	ends    []int
+	final   *StreamEvent  // done or error; the log is complete once set
+	wake    chan struct{} // closed and replaced whenever the log grows
 }
 
 func newGeneration() *generation { return &generation{wake: make(chan struct{})} }
@@ -48,20 +52,22 @@ func (g *generation) appendDelta(delta string) {
 	defer g.mu.Unlock()
 	g.content = append(g.content, delta...)
 	g.ends = append(g.ends, len(g.content))
-	g.push(StreamEvent{ID: len(g.events) + 1, Kind: EventDelta, Data: deltaJSON(delta)})
+	g.notify()
 }
 
 // finish appends the final event; the log is complete afterwards.
 func (g *generation) finish(kind string, data any) {
+	b, _ := json.Marshal(data) // event payloads are plain structs
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b, _ := json.Marshal(data) // event payloads are plain structs
-	g.push(StreamEvent{ID: len(g.events) + 1, Kind: kind, Data: b})
-	g.finished = true
+	if g.final != nil {
+		return
+	}
+	g.final = &StreamEvent{ID: len(g.ends) + 1, Kind: kind, Data: b}
+	g.notify()
 }
 
-func (g *generation) push(ev StreamEvent) {
-	g.events = append(g.events, ev)
+func (g *generation) notify() {
 	close(g.wake)
 	g.wake = make(chan struct{})
 }
@@ -73,13 +79,30 @@ func (g *generation) snapshot() (string, []int) {
 	return string(g.content), append([]int(nil), g.ends...)
 }
 
+// from returns the events after id after, whether the log is complete, and a
+// channel closed when it grows.
 func (g *generation) from(after int) ([]StreamEvent, bool, <-chan struct{}) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if after > len(g.events) {
-		after = len(g.events)
+	// Bytes and ends already written never change (appends only add after them),
+	// so the events can be built from these slices outside the lock.
+	content, ends, final, wake := g.content, g.ends, g.final, g.wake
+	g.mu.Unlock()
+	after = max(after, 0)
+	var evs []StreamEvent
+	if n := len(ends) - after; n > 0 {
+		evs = make([]StreamEvent, 0, n+1)
 	}
-	return g.events[after:], g.finished, g.wake
+	for i := after; i < len(ends); i++ {
+		prev := 0
+		if i > 0 {
+			prev = ends[i-1]
+		}
+		evs = append(evs, StreamEvent{ID: i + 1, Kind: EventDelta, Data: deltaJSON(string(content[prev:ends[i]]))})
+	}
+	if final != nil && after < final.ID {
+		evs = append(evs, *final)
+	}
+	return evs, final != nil, wake
 }
 
 func deltaJSON(delta string) json.RawMessage {
@@ -99,7 +122,12 @@ type ReplyStream struct {
 	done    bool
 	release func()
 	once    sync.Once
+	timer   *time.Timer // keep-alive timer, reused across Next calls
 }
+
+// Buffered reports whether Next has an event ready without waiting, so that a
+// writer can send a burst of events with a single flush.
+func (s *ReplyStream) Buffered() bool { return len(s.pending) > 0 }
 
 // Next returns the next event. It returns io.EOF after the final event and
 // ErrKeepAlive when nothing arrived within keepAlive.
@@ -125,7 +153,7 @@ func (s *ReplyStream) fill(ctx context.Context, keepAlive time.Duration) error {
 			s.pending, s.done = evs, finished
 			return nil
 		}
-		return waitFor(ctx, wake, keepAlive)
+		return s.wait(ctx, wake, keepAlive)
 	}
 	if s.poll == nil {
 		s.done = true
@@ -163,15 +191,22 @@ func (s *ReplyStream) pollOnce(ctx context.Context, keepAlive time.Duration) err
 	return ErrKeepAlive
 }
 
-func waitFor(ctx context.Context, wake <-chan struct{}, keepAlive time.Duration) error {
-	t := time.NewTimer(keepAlive)
-	defer t.Stop()
+// wait blocks until the log grows, ctx ends or keepAlive passes. The timer is
+// reused: a stream waits once per event, and a new timer each time was an
+// allocation per token per client.
+func (s *ReplyStream) wait(ctx context.Context, wake <-chan struct{}, keepAlive time.Duration) error {
+	if s.timer == nil {
+		s.timer = time.NewTimer(keepAlive)
+	} else {
+		s.timer.Reset(keepAlive) // Go 1.23+ timers: no stale tick after Stop or Reset
+	}
+	defer s.timer.Stop()
 	select {
 	case <-wake:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
+	case <-s.timer.C:
 		return ErrKeepAlive
 	}
 }

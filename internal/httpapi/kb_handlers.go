@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// kbRoutes registers the knowledge-base operations. Every signed-in user may
+// read and search; only agents and admins may write (the service decides).
+func (s *Server) kbRoutes() {
+	const tag = "knowledge base"
+	list := op("list-articles", http.MethodGet, "/kb/articles", "List or search help-center articles", tag, 0, authenticated, 400, 401, 422)
+	list.Description = "Without `q`: every article, most recently updated first, a page at a time (follow the `Link` header). " +
+		"With `q`: the best-matching articles for free text such as a question, in one page of at most `limit`, " +
+		"each with its relevance `score` and best `passages`; an empty list when nothing is relevant enough."
+	huma.Register(s.api, list, s.listArticles)
+	huma.Register(s.api, op("create-article", http.MethodPost, "/kb/articles", "Add an article (agents and admins)", tag,
+		http.StatusCreated, authenticated, 401, 403, 409, 413, 422), s.createArticle)
+	huma.Register(s.api, op("get-article", http.MethodGet, "/kb/articles/{id}", "An article", tag,
+		0, authenticated, 401, 404), s.getArticle)
+	huma.Register(s.api, op("update-article", http.MethodPut, "/kb/articles/{id}", "Replace an article's title, body and tags (agents and admins)", tag,
+		0, authenticated, 401, 403, 404, 413, 422), s.updateArticle)
+	huma.Register(s.api, op("delete-article", http.MethodDelete, "/kb/articles/{id}", "Delete an article (agents and admins)", tag,
+		http.StatusNoContent, authenticated, 401, 403, 404), s.deleteArticle)
+}
+
+// ArticleOut is an article as the API shows it; search results add score and passages.
+type ArticleOut struct {
+	ID        string       `json:"id" format:"uuid"`
+	Slug      string       `json:"slug" example:"refund-policy"`
+	Title     string       `json:"title" example:"Refunds and cancellations"`
+	Body      string       `json:"body" doc:"Markdown"`
+	Tags      []string     `json:"tags" example:"[\"billing\", \"refund\"]"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Score     float64      `json:"score,omitempty" doc:"Search only: relevance of the best passage, higher is better"`
+	Passages  []PassageOut `json:"passages,omitempty" doc:"Search only: the best-matching passages, best first"`
+}
+
+// PassageOut is the part of an article a search matched.
+type PassageOut struct {
+	Heading string  `json:"heading" doc:"The section heading; empty for text before the first heading"`
+	Text    string  `json:"text"`
+	Score   float64 `json:"score"`
+}
+
+func toArticleOut(r support.ArticleResult) ArticleOut {
+	out := ArticleOut{ID: r.ID, Slug: r.Slug, Title: r.Title, Body: r.Body, Tags: r.Tags,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Score: r.Score}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	for _, p := range r.Passages {
+		out.Passages = append(out.Passages, PassageOut{Heading: p.Heading, Text: p.Text, Score: p.Score})
+	}
+	return out
+}
+
+type listArticlesInput struct {
+	Q      string `query:"q" doc:"Search text; empty lists every article" example:"How do I get a refund?"`
+	Limit  int    `query:"limit" doc:"Page size or number of results: default 50, values above 100 are treated as 100" example:"10"`
+	Cursor string `query:"cursor" doc:"Opaque cursor from the previous page's Link header; not with q"`
+	base   string // scheme://host of this request, for the Link header
+}
+
+// Resolve captures the request's base URL, which the Link header needs.
+func (in *listArticlesInput) Resolve(ctx huma.Context) []error {
+	scheme := "http"
+	if ctx.TLS() != nil {
+		scheme = "https"
+	}
+	in.base = scheme + "://" + ctx.Host()
+	return nil
+}
+
+type listArticlesOutput struct {
+	Link string `header:"Link" doc:"RFC 8288 link to the next page, present while more articles remain"`
+	Body []ArticleOut
+}
+
+func (s *Server) listArticles(ctx context.Context, in *listArticlesInput) (*listArticlesOutput, error) {
+	page, err := s.deps.KB.ListArticles(ctx, actorFrom(ctx), in.Q, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &listArticlesOutput{Body: make([]ArticleOut, len(page.Articles))}
+	for i, r := range page.Articles {
+		out.Body[i] = toArticleOut(r)
+	}
+	if page.NextCursor != "" {
+		out.Link = "<" + s.nextArticlesURL(in, page.NextCursor) + `>; rel="next"`
+	}
+	return out, nil
+}
+
+func (s *Server) nextArticlesURL(in *listArticlesInput, cursor string) string {
+	base := s.deps.PublicURL
+	if base == "" {
+		base = in.base
+	}
+	q := url.Values{"cursor": {cursor}}
+	if in.Limit != 0 {
+		q.Set("limit", strconv.Itoa(in.Limit))
+	}
+	return base + "/kb/articles?" + q.Encode()
+}
+
+// articleBody is what create and update take.
+type articleBody struct {
+	Slug  string   `json:"slug,omitempty" doc:"Lower-case letters, digits and hyphens, at most 80. On create, derived from the title when omitted; on update, omit it or repeat the current one: slugs never change." example:"refund-policy"`
+	Title string   `json:"title" doc:"1 to 200 characters after trimming white space" example:"Refunds and cancellations"`
+	Body  string   `json:"body" doc:"Markdown, 1 to 50,000 characters; \"## \" headings divide it into the passages that search and the assistant quote" example:"## Refund policy\nMonthly plans are refunded in full within 14 days."`
+	Tags  []string `json:"tags,omitempty" doc:"Up to 20 tags of 1 to 40 characters; repeats are dropped" example:"[\"billing\", \"refund\"]"`
+}
+
+func (b articleBody) input() support.ArticleInput {
+	return support.ArticleInput{Slug: b.Slug, Title: b.Title, Body: b.Body, Tags: b.Tags}
+}
+
+type createArticleInput struct {
+	Body articleBody
+}
+
+type articleOutput struct{ Body ArticleOut }
+
+func (s *Server) createArticle(ctx context.Context, in *createArticleInput) (*articleOutput, error) {
+	a, err := s.deps.KB.CreateArticle(ctx, actorFrom(ctx), in.Body.input())
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &articleOutput{Body: toArticleOut(support.ArticleResult{Article: *a})}, nil
+}
+
+type articleIDInput struct {
+	ID string `path:"id" doc:"Article id"`
+}
+
+func (s *Server) getArticle(ctx context.Context, in *articleIDInput) (*articleOutput, error) {
+	a, err := s.deps.KB.Article(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &articleOutput{Body: toArticleOut(support.ArticleResult{Article: *a})}, nil
+}
+
+type updateArticleInput struct {
+	ID   string `path:"id" doc:"Article id"`
+	Body articleBody
+}
+
+func (s *Server) updateArticle(ctx context.Context, in *updateArticleInput) (*articleOutput, error) {
+	a, err := s.deps.KB.UpdateArticle(ctx, actorFrom(ctx), in.ID, in.Body.input())
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &articleOutput{Body: toArticleOut(support.ArticleResult{Article: *a})}, nil
+}
+
+func (s *Server) deleteArticle(ctx context.Context, in *articleIDInput) (*struct{}, error) {
+	if err := s.deps.KB.DeleteArticle(ctx, actorFrom(ctx), in.ID); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return nil, nil
+}
