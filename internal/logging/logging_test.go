@@ -1,0 +1,34 @@
+package logging
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+func TestRecordsCarryRequestFields(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := New(&buf, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Fields{RequestID: "req-1"}
+	ctx := WithFields(context.Background(), f)
+	f.SetUserID("user-9")
+	log.With("component", "test").InfoContext(ctx, "hello")
+	log.DebugContext(ctx, "dropped below the level")
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("one JSON record expected: %q", buf.String())
+	}
+	if rec["request_id"] != "req-1" || rec["user_id"] != "user-9" || rec["component"] != "test" {
+		t.Fatalf("record %v", rec)
+	}
+	if _, err := New(&buf, "xml", "info"); err == nil {
+		t.Error("unknown format accepted")
+	}
+	if _, err := New(&buf, "text", "loud"); err == nil {
+		t.Error("unknown level accepted")
+	}
+}
