@@ -138,7 +138,7 @@ func newHTTPServer(a *app.App) *http.Server {
 		Handler:           a.Server,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second, // streams extend their own deadline per event
+		WriteTimeout:      a.Config.WriteTimeout, // reply streams extend their own deadline per event
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),

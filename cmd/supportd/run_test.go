@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -168,5 +170,57 @@ func TestUserCreateAndMigrate(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"user", "create", "--email", "y@example.com"}, lookup(env), nil, &out, &out); exitCode(err) != 2 {
 		t.Fatalf("missing --password-stdin: %v", err)
+	}
+}
+
+// A reply stream outlives the server's write timeout: streams extend their deadline per event.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	port := freePort(t)
+	env := baseEnv(t)
+	env["PORT"], env["HOST"] = fmt.Sprint(port), "127.0.0.1"
+	env["HTTP_WRITE_TIMEOUT"], env["AI_BUILTIN_CHUNK_DELAY"] = "300ms", "60ms"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	go run(ctx, nil, lookup(env), nil, &stdout, &stderr)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %s", stderr.String())
+		}
+	}
+	post := func(path, token, body string) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	post("/auth/signup", "", `{"email":"w@example.com","password":"a secret password"}`)
+	tok := post("/auth/login", "", `{"username":"w@example.com","password":"a secret password"}`)["access_token"].(string)
+	tk := post("/tickets", tok, `{"title":"Anything about the weather?"}`)["id"].(string)
+	req, _ := http.NewRequest(http.MethodGet, base+"/tickets/"+tk+"/ai-response", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	began := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.Contains(string(body), "event: done") || time.Since(began) < time.Second {
+		t.Fatalf("stream cut after %v (err %v): %s", time.Since(began), err, body)
 	}
 }

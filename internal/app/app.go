@@ -80,7 +80,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID)
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
 	gen, providers := newGenerator(cfg.AI, log)
-	log.Info("AI assistant", "providers", providers, "model", cfg.AI.GroqModel)
+	if len(providers) == 1 && providers[0] == "builtin" {
+		log.Info("AI assistant: no GROQ_API_KEY, so the built-in responder answers from the knowledge base (no network)")
+	} else {
+		log.Info("AI assistant", "providers", providers, "groq_model", cfg.AI.GroqModel)
+	}
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), a.Tickets, db, db, retriever, gen, log, opts.Now, newID)
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})

@@ -32,7 +32,8 @@ type Config struct {
 	LogFormat      string // "text" or "json"
 	MaxHashes      int    // password hashes computed at once
 	ShutdownPeriod time.Duration
-	KBSeedSample   bool // import the sample knowledge base into an empty one at start-up
+	WriteTimeout   time.Duration // per response; reply streams push their own deadline forward
+	KBSeedSample   bool          // import the sample knowledge base into an empty one at start-up
 
 	AI AIConfig
 }
@@ -56,6 +57,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:       r.str("LOG_LEVEL", "info"),
 		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		WriteTimeout:   r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
 		AI:             loadAI(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
