@@ -18,7 +18,7 @@ var _ support.ReplyStore = (*DB)(nil)
 
 // aiQueries are the statements of ai_queries.sql.
 type aiQueries struct {
-	startReply, saveProgress, finishReply, replyByID, latestReply     string
+	startReply, heartbeat, finishReply, replyByID, latestReply        string
 	failStale, countSince, createToken, consumeToken, deleteOldTokens string
 }
 
@@ -29,7 +29,7 @@ func loadAIQueries() (aiQueries, error) {
 	}
 	var q aiQueries
 	for name, dst := range map[string]*string{
-		"start-reply": &q.startReply, "save-progress": &q.saveProgress, "finish-reply": &q.finishReply,
+		"start-reply": &q.startReply, "heartbeat-instance": &q.heartbeat, "finish-reply": &q.finishReply,
 		"reply-by-id": &q.replyByID, "latest-reply": &q.latestReply, "fail-stale-replies": &q.failStale,
 		"count-replies-since": &q.countSince, "create-stream-token": &q.createToken,
 		"consume-stream-token": &q.consumeToken, "delete-expired-stream-tokens": &q.deleteOldTokens,
@@ -51,24 +51,23 @@ func (db *DB) StartReply(ctx context.Context, r *support.AIReply) error {
 		return err
 	}
 	r.Status, r.HeartbeatAt = support.ReplyStreaming, r.CreatedAt
-	_, err := db.sql.ExecContext(ctx, db.aq.startReply, r.ID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
+	_, err := db.sql.ExecContext(ctx, db.aq.startReply, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("store: start reply: %w", ErrReplyInProgress)
 	}
 	return translate("start reply", err)
 }
 
-// SaveProgress records the partial content of a streaming reply and its heartbeat.
-func (db *DB) SaveProgress(ctx context.Context, r *support.AIReply) error {
-	ends, _ := json.Marshal(r.ChunkEnds) // []int always marshals
-	_, err := db.sql.ExecContext(ctx, db.aq.saveProgress, r.ID, r.Content, string(ends), timestamp(r.HeartbeatAt))
-	return translate("save reply progress", err)
+// Heartbeat marks every reply that instanceID is streaming as alive at now.
+func (db *DB) Heartbeat(ctx context.Context, instanceID string, now time.Time) error {
+	_, err := db.sql.ExecContext(ctx, db.aq.heartbeat, instanceID, timestamp(now))
+	return translate("heartbeat", err)
 }
 
 // FinishReply stores the final state of r and, when msg is set, the AI message,
 // in one transaction.
 func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.Message) error {
-	ends, _ := json.Marshal(r.ChunkEnds)
+	ends, _ := json.Marshal(r.ChunkEnds) // []int always marshals
 	cites, _ := json.Marshal(orEmpty(r.Meta.Citations))
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.aq.finishReply, r.ID, string(r.Status), r.Content, string(ends),

@@ -1,13 +1,14 @@
 -- AI replies and stream tokens. Same conventions as queries.sql.
 
 -- name: start-reply
-INSERT INTO ai_replies (id, ticket_id, requested_by, status, created_at, heartbeat_at)
-VALUES ($1, $2, $3, 'streaming', $4, $4);
+INSERT INTO ai_replies (id, instance_id, ticket_id, requested_by, status, created_at, heartbeat_at)
+VALUES ($1, $2, $3, $4, 'streaming', $5, $5);
 
--- name: save-progress
+-- One statement per instance and interval, however many replies it is streaming.
+-- name: heartbeat-instance
 UPDATE ai_replies
-SET content = $2, chunk_ends = $3, heartbeat_at = $4
-WHERE id = $1 AND status = 'streaming';
+SET heartbeat_at = $2
+WHERE instance_id = $1 AND status = 'streaming';
 
 -- name: finish-reply
 UPDATE ai_replies

@@ -34,11 +34,17 @@ const (
 	// pgConnectTimeout makes an unreachable server fail fast instead of hanging a request.
 	pgConnectTimeout = 3 * time.Second
 	// pgMaxOpen stays well below PostgreSQL's default max_connections (100) so
-	// that a few instances plus migrations and psql sessions still fit.
-	pgMaxOpen = 25
-	// pgMaxIdle keeps enough warm connections for ordinary load without holding
-	// a server process per open slot when the instance is idle.
-	pgMaxIdle = 10
+	// that a few instances plus migrations and psql sessions still fit. More
+	// connections do not buy throughput: PostgreSQL peaks at a few busy backends
+	// per core, and on the 2-core benchmark box (docs/benchmarks.md) 16 served
+	// more requests per CPU-second than 25.
+	pgMaxOpen = 16
+	// pgMaxIdle equals pgMaxOpen: with fewer idle slots than open ones, every
+	// burst above pgMaxIdle closes connections on release and reopens them
+	// moments later (about 5 new PostgreSQL backends a second under load, each a
+	// fork plus re-preparing the statements). pgMaxIdleTime still releases the
+	// backends of an idle instance.
+	pgMaxIdle = pgMaxOpen
 	// pgMaxLifetime rotates connections so a failover or DNS change is picked up
 	// and server-side per-connection memory is released.
 	pgMaxLifetime = 30 * time.Minute

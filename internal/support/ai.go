@@ -38,6 +38,7 @@ type AIMeta struct {
 // where each streamed delta ended, so the exact events can be replayed.
 type AIReply struct {
 	ID          string
+	InstanceID  string // the process generating it
 	TicketID    string
 	RequestedBy string
 	Status      ReplyStatus
@@ -54,8 +55,8 @@ type AIReply struct {
 // with CodeConflict when the ticket already has a streaming reply.
 type ReplyStore interface {
 	StartReply(ctx context.Context, r *AIReply) error
-	// SaveProgress records partial content and the heartbeat of a streaming reply.
-	SaveProgress(ctx context.Context, r *AIReply) error
+	// Heartbeat marks every reply the instance is streaming as alive.
+	Heartbeat(ctx context.Context, instanceID string, now time.Time) error
 	// FinishReply stores the final state of r and, when msg is not nil, the AI
 	// message, atomically.
 	FinishReply(ctx context.Context, r *AIReply, msg *Message) error

@@ -76,6 +76,8 @@ type Assistant struct {
 	now     func() time.Time
 	newID   func() string
 
+	instanceID string // marks this process's replies, for its heartbeat
+
 	mu      sync.Mutex
 	active  map[string]*generation // by ticket id
 	streams map[string]int         // open streams by user id
@@ -85,7 +87,7 @@ type Assistant struct {
 // NewAssistant wires an Assistant.
 func NewAssistant(cfg AssistantConfig, tickets *TicketService, users UserStore, replies ReplyStore, kb Retriever,
 	gen Generator, log *slog.Logger, now func() time.Time, newID func() string) *Assistant {
-	return &Assistant{cfg: cfg.withDefaults(), tickets: tickets, users: users, replies: replies, kb: kb, gen: gen,
+	return &Assistant{cfg: cfg.withDefaults(), instanceID: newID(), tickets: tickets, users: users, replies: replies, kb: kb, gen: gen,
 		log: log, now: now, newID: newID, active: map[string]*generation{}, streams: map[string]int{}}
 }
 
@@ -183,7 +185,7 @@ func (a *Assistant) start(ctx context.Context, actor Actor, t *Ticket, msgs []Me
 	if !created {
 		return &ReplyStream{live: g}, nil
 	}
-	reply := &AIReply{ID: a.newID(), TicketID: t.ID, RequestedBy: actor.UserID, CreatedAt: a.timestamp()}
+	reply := &AIReply{ID: a.newID(), InstanceID: a.instanceID, TicketID: t.ID, RequestedBy: actor.UserID, CreatedAt: a.timestamp()}
 	err := a.startReply(ctx, reply)
 	if errors.Is(err, errInProgressElsewhere) {
 		a.unclaim(t.ID, g)

@@ -32,14 +32,13 @@ type errorData struct {
 	Detail string `json:"detail"`
 }
 
-// generate runs one reply to the end, whoever is watching. It saves progress as a
-// heartbeat, stores the outcome, then publishes the final event.
+// generate runs one reply to the end, whoever is watching, stores the outcome, then
+// publishes the final event. RunReaper's heartbeat marks it alive meanwhile.
 func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
 	defer a.bg.Done()
 	defer a.unclaim(reply.TicketID, g)
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.MaxDuration)
 	defer cancel()
-	stopBeat := a.heartbeat(ctx, g, reply)
 	start := time.Now()
 	var ttft time.Duration
 	res, err := a.gen.Stream(ctx, req, func(delta string) error {
@@ -49,7 +48,6 @@ func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
 		g.appendDelta(delta)
 		return nil
 	})
-	stopBeat()
 	reply.Content, reply.ChunkEnds = g.snapshot()
 	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
 		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: ttft, TotalTime: time.Since(start),
@@ -98,32 +96,6 @@ func failureDetail(internal string) string {
 	return "the AI assistant could not complete this reply; the partial answer was not saved. Please try again."
 }
 
-// heartbeat saves the reply's progress periodically so other instances can follow it
-// and the reaper knows it is alive. The returned func stops it.
-func (a *Assistant) heartbeat(ctx context.Context, g *generation, reply *AIReply) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(a.cfg.Heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				snap := *reply
-				snap.Content, snap.ChunkEnds = g.snapshot()
-				snap.HeartbeatAt = a.timestamp()
-				if err := a.replies.SaveProgress(ctx, &snap); err != nil && ctx.Err() == nil {
-					a.log.Warn("saving reply progress failed", "reply_id", reply.ID, "err", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
 func citations(ps []llm.Passage) []Citation {
 	seen := map[string]bool{}
 	out := []Citation{}
@@ -149,20 +121,30 @@ func (a *Assistant) ReapAll(ctx context.Context) (int, error) {
 	return a.replies.FailStaleReplies(ctx, now.Add(time.Microsecond), now)
 }
 
-// RunReaper reaps stale replies until ctx ends.
+// RunReaper keeps this instance's streaming replies marked alive, and fails the
+// replies of instances that stopped doing so, until ctx ends.
 func (a *Assistant) RunReaper(ctx context.Context) {
-	t := time.NewTicker(2 * a.cfg.Heartbeat)
+	t := time.NewTicker(a.cfg.Heartbeat)
 	defer t.Stop()
-	for {
+	for beat := 0; ; beat++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.ReapStale(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("reaping stale replies failed", "err", err)
-			} else if n > 0 {
-				a.log.Warn("marked interrupted AI replies failed", "count", n)
-			}
 		}
+		if err := a.replies.Heartbeat(ctx, a.instanceID, a.timestamp()); err != nil && ctx.Err() == nil {
+			a.log.Warn("AI reply heartbeat failed", "err", err)
+		}
+		if beat%2 == 1 {
+			a.reapOnce(ctx)
+		}
+	}
+}
+
+func (a *Assistant) reapOnce(ctx context.Context) {
+	if n, err := a.ReapStale(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("reaping stale replies failed", "err", err)
+	} else if n > 0 {
+		a.log.Warn("marked interrupted AI replies failed", "count", n)
 	}
 }

@@ -6,6 +6,7 @@
 CREATE TABLE ai_replies (
     id                TEXT COLLATE "C" PRIMARY KEY,
     ticket_id         TEXT COLLATE "C" NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    instance_id       TEXT NOT NULL DEFAULT '',
     requested_by      TEXT COLLATE "C" REFERENCES users (id) ON DELETE SET NULL,
     status            TEXT NOT NULL CHECK (status IN ('streaming', 'completed', 'failed')),
     content           TEXT NOT NULL DEFAULT '',
@@ -31,6 +32,8 @@ CREATE INDEX ai_replies_ticket_idx ON ai_replies (ticket_id, created_at);
 CREATE INDEX ai_replies_requester_idx ON ai_replies (requested_by, created_at);
 -- Stale streaming replies (fail-stale-replies).
 CREATE INDEX ai_replies_heartbeat_idx ON ai_replies (heartbeat_at) WHERE status = 'streaming';
+-- One instance's streaming replies, for its heartbeat (heartbeat-instance).
+CREATE INDEX ai_replies_instance_idx ON ai_replies (instance_id) WHERE status = 'streaming';
 
 CREATE TABLE stream_tokens (
     token_hash TEXT COLLATE "C" PRIMARY KEY,

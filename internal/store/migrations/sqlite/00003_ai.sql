@@ -4,6 +4,7 @@
 CREATE TABLE ai_replies (
     id                TEXT NOT NULL PRIMARY KEY,
     ticket_id         TEXT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    instance_id       TEXT NOT NULL DEFAULT '',
     requested_by      TEXT REFERENCES users (id) ON DELETE SET NULL,
     status            TEXT NOT NULL CHECK (status IN ('streaming', 'completed', 'failed')),
     content           TEXT NOT NULL DEFAULT '',
@@ -25,6 +26,7 @@ CREATE UNIQUE INDEX ai_replies_one_streaming_idx ON ai_replies (ticket_id) WHERE
 CREATE INDEX ai_replies_ticket_idx ON ai_replies (ticket_id, created_at);
 CREATE INDEX ai_replies_requester_idx ON ai_replies (requested_by, created_at);
 CREATE INDEX ai_replies_heartbeat_idx ON ai_replies (heartbeat_at) WHERE status = 'streaming';
+CREATE INDEX ai_replies_instance_idx ON ai_replies (instance_id) WHERE status = 'streaming';
 
 CREATE TABLE stream_tokens (
     token_hash TEXT NOT NULL PRIMARY KEY,

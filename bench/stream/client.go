@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// counters are shared by every stream of a phase and read by the sampler.
+type counters struct {
+	open     atomic.Int64 // streams with response headers and no end yet
+	peak     atomic.Int64
+	deltas   atomic.Int64 // content events received, all streams
+	finished atomic.Int64
+}
+
+func (c *counters) opened() {
+	n := c.open.Add(1)
+	for {
+		p := c.peak.Load()
+		if n <= p || c.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// streamResult is one stream as the client saw it.
+type streamResult struct {
+	start, first, end time.Time
+	deltas            int
+	done              bool
+	err               error
+}
+
+func (r streamResult) ttfb() time.Duration { return r.first.Sub(r.start) }
+
+// streamFunc opens one stream and reads it to the end; first is called once at
+// the first content token (or at the end if none came).
+type streamFunc func(ctx context.Context, first func()) streamResult
+
+// supportdStream reads GET /tickets/{id}/ai-response: delta events, then done.
+func supportdStream(client *http.Client, base, ticketID, token string, want int, wantText string, c *counters) streamFunc {
+	return func(ctx context.Context, first func()) (res streamResult) {
+		res.start = time.Now()
+		defer func() { finishStream(&res, first, c) }()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/tickets/"+ticketID+"/ai-response", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := client.Do(req)
+		if err != nil {
+			res.err = err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+			res.err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
+			return
+		}
+		c.opened()
+		defer c.open.Add(-1)
+		br := bufio.NewReaderSize(resp.Body, 4096)
+		event := ""
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				if !res.done {
+					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
+				}
+				break
+			}
+			switch {
+			case bytes.HasPrefix(line, []byte("event: ")):
+				event = string(bytes.TrimSpace(line[len("event: "):]))
+				if event == "delta" {
+					if res.deltas == 0 {
+						res.first = time.Now()
+						first()
+					}
+					res.deltas++
+					c.deltas.Add(1)
+				}
+			case bytes.HasPrefix(line, []byte("data: ")) && event == "done":
+				res.done = true
+				if !bytes.Contains(line, []byte(wantText)) {
+					res.err = errors.New("done event without the full reply text")
+				}
+			case bytes.HasPrefix(line, []byte("data: ")) && event == "error":
+				res.err = fmt.Errorf("error event: %s", bytes.TrimSpace(line))
+			}
+		}
+		if res.err == nil && res.deltas != want {
+			res.err = fmt.Errorf("got %d deltas, want %d", res.deltas, want)
+		}
+		return
+	}
+}
+
+// directStream posts the chat-completions request straight to the fake upstream
+// and reads its chunks to [DONE]: the upstream's own time to first token.
+func directStream(client *http.Client, url string, body []byte, want int, c *counters) streamFunc {
+	contentKey := []byte(`"content":"`)
+	return func(ctx context.Context, first func()) (res streamResult) {
+		res.start = time.Now()
+		defer func() { finishStream(&res, first, c) }()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+upstreamKey)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			res.err = err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+			res.err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
+			return
+		}
+		c.opened()
+		defer c.open.Add(-1)
+		br := bufio.NewReaderSize(resp.Body, 4096)
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				if !res.done {
+					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
+				}
+				break
+			}
+			if !bytes.HasPrefix(line, []byte("data: ")) {
+				continue
+			}
+			if bytes.HasPrefix(line, []byte("data: [DONE]")) {
+				res.done = true
+				continue
+			}
+			// The role chunk has "content":"" and the final one no content: neither counts.
+			if i := bytes.Index(line, contentKey); i >= 0 && i+len(contentKey) < len(line) && line[i+len(contentKey)] != '"' {
+				if res.deltas == 0 {
+					res.first = time.Now()
+					first()
+				}
+				res.deltas++
+				c.deltas.Add(1)
+			}
+		}
+		if res.err == nil && res.deltas != want {
+			res.err = fmt.Errorf("got %d deltas, want %d", res.deltas, want)
+		}
+		return
+	}
+}
+
+func finishStream(res *streamResult, first func(), c *counters) {
+	res.end = time.Now()
+	if res.deltas == 0 {
+		first() // unblock a waiting probe sequence
+	}
+	c.finished.Add(1)
+}
+
+// chatRequestBody is a request like the one supportd sends for a ticket.
+func chatRequestBody(systemPrompt string) []byte {
+	esc := func(s string) string { return strings.NewReplacer(`"`, `\"`, "\n", `\n`).Replace(s) }
+	return []byte(`{"messages":[{"role":"system","content":"` + esc(systemPrompt) + `"},` +
+		`{"role":"user","content":"Ticket: Cannot reset my password\n\nThe reset link in the email says it has expired, every time."}],` +
+		`"model":"llama-3.3-70b-versatile","max_tokens":1024,"stream":true}`)
+}
