@@ -119,10 +119,30 @@ func (a *Assistant) open(ctx context.Context, actor Actor, t *Ticket, msgs []Mes
 	if lastEventID > 0 {
 		return a.resume(ctx, t.ID, lastEventID)
 	}
+	// Retrieval runs while the limit is checked and the reply row inserted: it is
+	// the one database round trip of the prompt, and it delays the first token.
+	prompt := a.promptAsync(ctx, t, msgs)
 	if err := a.checkHourlyLimit(ctx, actor); err != nil {
 		return nil, err
 	}
-	return a.start(ctx, actor, t, msgs)
+	return a.start(ctx, actor, t, prompt)
+}
+
+// promptAsync builds the prompt in the background; the returned func waits for it.
+func (a *Assistant) promptAsync(ctx context.Context, t *Ticket, msgs []Message) func() llm.Request {
+	done := make(chan struct{})
+	var req llm.Request
+	// The reply is generated even if the client leaves now, so its prompt must be too.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	go func() {
+		defer cancel()
+		defer close(done)
+		var err error
+		if req, err = a.prompt(ctx, t, msgs); err != nil {
+			a.log.WarnContext(ctx, "knowledge-base retrieval failed; answering without it", "err", err)
+		}
+	}()
+	return func() llm.Request { <-done; return req }
 }
 
 // resume continues the ticket's latest reply after lastEventID, from the database.
@@ -180,7 +200,7 @@ func (a *Assistant) unclaim(ticketID string, g *generation) {
 	}
 }
 
-func (a *Assistant) start(ctx context.Context, actor Actor, t *Ticket, msgs []Message) (*ReplyStream, error) {
+func (a *Assistant) start(ctx context.Context, actor Actor, t *Ticket, prompt func() llm.Request) (*ReplyStream, error) {
 	g, created := a.claim(t.ID)
 	if !created {
 		return &ReplyStream{live: g}, nil
@@ -201,12 +221,8 @@ func (a *Assistant) start(ctx context.Context, actor Actor, t *Ticket, msgs []Me
 		g.finish(EventError, errorData{Detail: "the reply could not be started"})
 		return nil, err
 	}
-	req, err := a.prompt(ctx, t, msgs)
-	if err != nil {
-		a.log.WarnContext(ctx, "knowledge-base retrieval failed; answering without it", "err", err)
-	}
 	a.bg.Add(1)
-	go a.generate(g, reply, req)
+	go a.generate(g, reply, prompt())
 	return &ReplyStream{live: g}, nil
 }
 
