@@ -23,8 +23,10 @@ func (s *Server) routes() {
 	s.aiRoutes()
 	s.kbRoutes()
 
-	huma.Register(api, op("healthz", http.MethodGet, "/healthz", "Liveness: the process serves requests", "operations", 0, nil), s.healthz)
-	huma.Register(api, op("readyz", http.MethodGet, "/readyz", "Readiness: the database answers", "operations", 0, nil, 503), s.readyz)
+	live := op("healthz", http.MethodGet, "/healthz", "Liveness: the process serves requests", "operations", 0, nil)
+	live.Errors = []int{http.StatusInternalServerError} // never touches the database
+	huma.Register(api, live, s.healthz)
+	huma.Register(api, op("readyz", http.MethodGet, "/readyz", "Readiness: the database answers", "operations", 0, nil), s.readyz)
 }
 
 func op(id, method, path, summary, tag string, status int, security []map[string][]string, errors ...int) huma.Operation {
@@ -36,6 +38,7 @@ func op(id, method, path, summary, tag string, status int, security []map[string
 		Tags:          []string{tag},
 		DefaultStatus: status,
 		Security:      security,
-		Errors:        append(errors, http.StatusInternalServerError),
+		// Any operation may meet a server bug (500) or an unreachable database (503).
+		Errors: append(errors, http.StatusInternalServerError, http.StatusServiceUnavailable),
 	}
 }
