@@ -37,11 +37,14 @@ type problem struct {
 // toProblem turns any error from a service into a problem. Internal errors are logged
 // with the request id and shown to the client only as that id.
 func (s *Server) toProblem(ctx context.Context, err error) problem {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		// The client left mid-request; whatever failed below (often a query cut off
+		// by the cancellation, which the driver reports as a bad connection) is not
+		// a server or database fault.
+		return problem{status: statusClientClosed, detail: "client closed request"}
+	}
 	var de *support.Error
 	if !errors.As(err, &de) || statusOf[de.Code] == 0 {
-		if errors.Is(err, context.Canceled) {
-			return problem{status: statusClientClosed, detail: "client closed request"}
-		}
 		s.log.ErrorContext(ctx, "internal error", "err", err)
 		return problem{status: http.StatusInternalServerError, detail: "internal server error (request id " + requestID(ctx) + ")"}
 	}

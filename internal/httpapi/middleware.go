@@ -127,10 +127,14 @@ type statusRecorder struct {
 	bytes  int
 }
 
+// WriteHeader forwards only the first call: a handler that fails after its response
+// started (typically because the client left) must not trigger net/http's
+// "superfluous WriteHeader" warning.
 func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+	if r.status != 0 {
+		return
 	}
+	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
 
