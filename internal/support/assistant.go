@@ -95,7 +95,12 @@ func NewAssistant(cfg AssistantConfig, tickets *TicketService, users UserStore, 
 // generation in progress if there is one (joined, not duplicated), the rest of the
 // latest reply when lastEventID > 0, or else a new generation.
 func (a *Assistant) Open(ctx context.Context, actor Actor, ticketID string, lastEventID int) (*ReplyStream, error) {
+	// The hourly count runs while the ticket is read; its answer is used only after
+	// the authorization check, so a 404 still wins over a 429.
+	limit := make(chan error, 1)
+	go func() { limit <- a.checkHourlyLimit(ctx, actor) }()
 	t, msgs, err := a.tickets.Ticket(ctx, actor, ticketID)
+	limitErr := <-limit
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +108,7 @@ func (a *Assistant) Open(ctx context.Context, actor Actor, ticketID string, last
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.open(ctx, actor, t, msgs, lastEventID)
+	s, err := a.open(ctx, actor, t, msgs, lastEventID, limitErr)
 	if err != nil {
 		release()
 		return nil, err
@@ -112,20 +117,19 @@ func (a *Assistant) Open(ctx context.Context, actor Actor, ticketID string, last
 	return s, nil
 }
 
-func (a *Assistant) open(ctx context.Context, actor Actor, t *Ticket, msgs []Message, lastEventID int) (*ReplyStream, error) {
+func (a *Assistant) open(ctx context.Context, actor Actor, t *Ticket, msgs []Message, lastEventID int, limitErr error) (*ReplyStream, error) {
 	if g := a.activeGeneration(t.ID); g != nil {
 		return &ReplyStream{live: g, last: lastEventID}, nil
 	}
 	if lastEventID > 0 {
 		return a.resume(ctx, t.ID, lastEventID)
 	}
-	// Retrieval runs while the limit is checked and the reply row inserted: it is
-	// the one database round trip of the prompt, and it delays the first token.
-	prompt := a.promptAsync(ctx, t, msgs)
-	if err := a.checkHourlyLimit(ctx, actor); err != nil {
-		return nil, err
+	// Retrieval runs while the reply row is inserted: it is the one database round
+	// trip of the prompt, and it delays the first token.
+	if limitErr != nil {
+		return nil, limitErr
 	}
-	return a.start(ctx, actor, t, prompt)
+	return a.start(ctx, actor, t, a.promptAsync(ctx, t, msgs))
 }
 
 // promptAsync builds the prompt in the background; the returned func waits for it.

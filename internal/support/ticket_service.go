@@ -90,13 +90,25 @@ func (s *TicketService) ListTickets(ctx context.Context, actor Actor, cursor str
 
 // Ticket returns a ticket the actor may see and its thread, oldest first.
 func (s *TicketService) Ticket(ctx context.Context, actor Actor, id string) (*Ticket, []Message, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, nil, errTicketNotFound
+	}
+	// The thread is read while the ticket is checked, saving a round trip on the
+	// path to an AI reply's first token; it is dropped unless the check passes.
+	thread := make(chan []Message, 1)
+	var msgErr error
+	go func() {
+		msgs, err := s.store.Messages(ctx, id)
+		msgErr = err
+		thread <- msgs
+	}()
 	t, err := s.visibleTicket(ctx, actor, id)
+	msgs := <-thread
 	if err != nil {
 		return nil, nil, err
 	}
-	msgs, err := s.store.Messages(ctx, t.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load messages: %w", err)
+	if msgErr != nil {
+		return nil, nil, fmt.Errorf("load messages: %w", msgErr)
 	}
 	return t, msgs, nil
 }
