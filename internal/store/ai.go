@@ -18,8 +18,8 @@ var _ support.ReplyStore = (*DB)(nil)
 
 // aiQueries are the statements of ai_queries.sql.
 type aiQueries struct {
-	startReply, heartbeat, finishReply, replyByID, latestReply        string
-	failStale, countSince, createToken, consumeToken, deleteOldTokens string
+	startReply, startReplyAsync, heartbeat, finishReply, replyByID, latestReply string
+	failStale, countSince, createToken, consumeToken, deleteOldTokens           string
 }
 
 func loadAIQueries() (aiQueries, error) {
@@ -29,7 +29,7 @@ func loadAIQueries() (aiQueries, error) {
 	}
 	var q aiQueries
 	for name, dst := range map[string]*string{
-		"start-reply": &q.startReply, "heartbeat-instance": &q.heartbeat, "finish-reply": &q.finishReply,
+		"start-reply": &q.startReply, "start-reply-async-commit": &q.startReplyAsync, "heartbeat-instance": &q.heartbeat, "finish-reply": &q.finishReply,
 		"reply-by-id": &q.replyByID, "latest-reply": &q.latestReply, "fail-stale-replies": &q.failStale,
 		"count-replies-since": &q.countSince, "create-stream-token": &q.createToken,
 		"consume-stream-token": &q.consumeToken, "delete-expired-stream-tokens": &q.deleteOldTokens,
@@ -51,7 +51,11 @@ func (db *DB) StartReply(ctx context.Context, r *support.AIReply) error {
 		return err
 	}
 	r.Status, r.HeartbeatAt = support.ReplyStreaming, r.CreatedAt
-	_, err := db.sql.ExecContext(ctx, db.aq.startReply, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
+	q := db.aq.startReply
+	if db.dialect.engine == "postgres" {
+		q = db.aq.startReplyAsync
+	}
+	_, err := db.sql.ExecContext(ctx, q, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("store: start reply: %w", ErrReplyInProgress)
 	}

@@ -4,6 +4,16 @@
 INSERT INTO ai_replies (id, instance_id, ticket_id, requested_by, status, created_at, heartbeat_at)
 VALUES ($1, $2, $3, $4, 'streaming', $5, $5);
 
+-- PostgreSQL variant of start-reply: the same row, committed without waiting for
+-- the WAL flush (set_config(..., true) lasts until this statement's own commit).
+-- The row only marks a reply as in progress; if a crash loses it, nothing refers
+-- to it yet. This takes a disk flush off the path to the first token.
+-- name: start-reply-async-commit
+WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+INSERT INTO ai_replies (id, instance_id, ticket_id, requested_by, status, created_at, heartbeat_at)
+SELECT $1, $2, $3, $4, 'streaming', $5, $5
+FROM relaxed;
+
 -- One statement per instance and interval, however many replies it is streaming.
 -- name: heartbeat-instance
 UPDATE ai_replies
