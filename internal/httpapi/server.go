@@ -60,7 +60,7 @@ func New(deps Deps) *Server {
 	s.routes()
 	s.mux.Handle("GET /docs", swaggerui.Handler())
 	s.mux.Handle("GET /docs/", swaggerui.Handler())
-	s.handler = s.requestLog(s.recoverPanics(securityHeaders(bufferJSON(s.unmatched(s.mux)))))
+	s.handler = s.requestLog(s.recoverPanics(securityHeaders(s.unmatched(s.mux))))
 	return s
 }
 
