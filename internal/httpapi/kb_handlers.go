@@ -3,8 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -64,20 +62,8 @@ func toArticleOut(r support.ArticleResult) ArticleOut {
 }
 
 type listArticlesInput struct {
-	Q      string `query:"q" doc:"Search text; empty lists every article" example:"How do I get a refund?"`
-	Limit  int    `query:"limit" doc:"Page size or number of results: default 50, values above 100 are treated as 100" example:"10"`
-	Cursor string `query:"cursor" doc:"Opaque cursor from the previous page's Link header; not with q"`
-	base   string // scheme://host of this request, for the Link header
-}
-
-// Resolve captures the request's base URL, which the Link header needs.
-func (in *listArticlesInput) Resolve(ctx huma.Context) []error {
-	scheme := "http"
-	if ctx.TLS() != nil {
-		scheme = "https"
-	}
-	in.base = scheme + "://" + ctx.Host()
-	return nil
+	Q string `query:"q" doc:"Search text; empty lists every article (with a cursor, not allowed)" example:"How do I get a refund?"`
+	PageQuery
 }
 
 type listArticlesOutput struct {
@@ -94,22 +80,8 @@ func (s *Server) listArticles(ctx context.Context, in *listArticlesInput) (*list
 	for i, r := range page.Articles {
 		out.Body[i] = toArticleOut(r)
 	}
-	if page.NextCursor != "" {
-		out.Link = "<" + s.nextArticlesURL(in, page.NextCursor) + `>; rel="next"`
-	}
+	out.Link = s.nextLink(&in.PageQuery, "/kb/articles", page.NextCursor)
 	return out, nil
-}
-
-func (s *Server) nextArticlesURL(in *listArticlesInput, cursor string) string {
-	base := s.deps.PublicURL
-	if base == "" {
-		base = in.base
-	}
-	q := url.Values{"cursor": {cursor}}
-	if in.Limit != 0 {
-		q.Set("limit", strconv.Itoa(in.Limit))
-	}
-	return base + "/kb/articles?" + q.Encode()
 }
 
 // articleBody is what create and update take.

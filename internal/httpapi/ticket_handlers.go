@@ -2,28 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"net/url"
-	"strconv"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/supportd/supportd/internal/support"
 )
 
 type listTicketsInput struct {
-	Limit  int    `query:"limit" doc:"Page size: default 50, values above 100 are treated as 100" example:"20"`
-	Cursor string `query:"cursor" doc:"Opaque cursor from the previous page's Link header"`
-	base   string // scheme://host of this request, for the Link header
-}
-
-// Resolve captures the request's base URL, which the Link header needs.
-func (in *listTicketsInput) Resolve(ctx huma.Context) []error {
-	scheme := "http"
-	if ctx.TLS() != nil {
-		scheme = "https"
-	}
-	in.base = scheme + "://" + ctx.Host()
-	return nil
+	PageQuery
 }
 
 type listTicketsOutput struct {
@@ -40,22 +24,8 @@ func (s *Server) listTickets(ctx context.Context, in *listTicketsInput) (*listTi
 	for i := range page.Tickets {
 		out.Body[i] = toTicketOut(&page.Tickets[i])
 	}
-	if page.NextCursor != "" {
-		out.Link = "<" + s.nextPageURL(in, page.NextCursor) + `>; rel="next"`
-	}
+	out.Link = s.nextLink(&in.PageQuery, "/tickets", page.NextCursor)
 	return out, nil
-}
-
-func (s *Server) nextPageURL(in *listTicketsInput, cursor string) string {
-	base := s.deps.PublicURL
-	if base == "" {
-		base = in.base
-	}
-	q := url.Values{"cursor": {cursor}}
-	if in.Limit != 0 {
-		q.Set("limit", strconv.Itoa(in.Limit))
-	}
-	return base + "/tickets?" + q.Encode()
 }
 
 type createTicketInput struct {
