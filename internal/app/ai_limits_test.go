@@ -38,6 +38,13 @@ func TestStreamTokenForEventSource(t *testing.T) {
 		if again := in.openStream(tok.URL, "", nil); again.resp.StatusCode != 401 {
 			t.Fatalf("token reused: status %d", again.resp.StatusCode)
 		}
+		// Resuming from a browser: a fresh token and the last id in the query.
+		r = in.call(http.MethodPost, aiPath(tk.ID)+"/token", u.Token, nil)
+		r.json(t, &tok)
+		tail := in.openStream(tok.URL+"&last_event_id=1", "", nil).all(t)
+		if len(tail) != len(evs)-1 || tail[0].ID != 2 {
+			t.Fatalf("resume with last_event_id: %+v", tail)
+		}
 		expect(t, in.call(http.MethodPost, aiPath(tk.ID)+"/token", other.Token, nil), 404)
 		if garbage := in.openStream(aiPath(tk.ID)+"?stream_token=garbage", "", nil); garbage.resp.StatusCode != 401 {
 			t.Fatalf("garbage token: %d", garbage.resp.StatusCode)

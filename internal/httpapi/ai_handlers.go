@@ -36,9 +36,13 @@ type aiResponseInput struct {
 	ID          string `path:"id" doc:"Ticket id"`
 	LastEventID string `header:"Last-Event-ID" doc:"Resume after this event id"`
 	StreamToken string `query:"stream_token" doc:"Single-use token for clients that cannot send headers (EventSource)"`
+	LastEventQ  string `query:"last_event_id" doc:"Same as Last-Event-ID, for clients that cannot send headers"`
 }
 
 func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.StreamResponse, error) {
+	if in.LastEventID == "" {
+		in.LastEventID = in.LastEventQ
+	}
 	last, err := parseLastEventID(in.LastEventID)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
