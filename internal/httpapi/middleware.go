@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -87,31 +86,48 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // unmatched answers requests no route matches with problem+json instead of the mux's
-// plain-text 404 and 405, keeping the mux's Allow header.
+// plain-text 404 and 405 (keeping the mux's Allow header). The mux records the
+// matched pattern on the request before calling a handler, so an empty pattern at
+// WriteHeader time means the mux's own error handler is answering.
 func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		switch rec.Code {
-		case http.StatusMethodNotAllowed:
-			w.Header().Set("Allow", rec.Header().Get("Allow"))
-			writeJSONProblem(w, rec.Code, "method "+r.Method+" is not allowed on this path")
-		case http.StatusNotFound:
-			writeJSONProblem(w, rec.Code, "no route for "+r.URL.Path)
-		default: // a redirect the mux computed, e.g. for a cleaned path
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
-		}
+		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
 	})
 }
+
+type unmatchedWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool // the mux's error was answered with a problem; drop its text body
+}
+
+func (u *unmatchedWriter) WriteHeader(code int) {
+	if u.r.Pattern != "" || (code != http.StatusNotFound && code != http.StatusMethodNotAllowed) {
+		u.ResponseWriter.WriteHeader(code)
+		return
+	}
+	u.replaced = true
+	detail := "no route for " + u.r.URL.Path
+	if code == http.StatusMethodNotAllowed {
+		detail = "method " + u.r.Method + " is not allowed on this path"
+	}
+	writeJSONProblem(u.ResponseWriter, code, detail)
+}
+
+func (u *unmatchedWriter) Write(b []byte) (int, error) {
+	if u.replaced {
+		return len(b), nil
+	}
+	return u.ResponseWriter.Write(b)
+}
+
+func (u *unmatchedWriter) Flush() {
+	if f, ok := u.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (u *unmatchedWriter) Unwrap() http.ResponseWriter { return u.ResponseWriter }
 
 func writeJSONProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
