@@ -153,3 +153,14 @@ func TestTokenAttacks(t *testing.T) {
 		})
 	})
 }
+
+// curl -d sends JSON with a form content type; it is read as the JSON it is.
+func TestJSONBodyWithFormContentType(t *testing.T) {
+	in := start(t, "sqlite", nil)
+	body := `{"email": "curl@example.com", "password": "correct horse battery"}`
+	r := in.do(http.MethodPost, "/auth/signup", "", strings.NewReader(body), "application/x-www-form-urlencoded")
+	expect(t, r, http.StatusCreated)
+	r = in.do(http.MethodPost, "/auth/login", "", strings.NewReader(`{"username": "curl@example.com", "password": "correct horse battery"}`),
+		"application/x-www-form-urlencoded")
+	expect(t, r, http.StatusOK)
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,10 @@ import (
 var formFormat = huma.Format{
 	Marshal: func(io.Writer, any) error { return errors.New("form responses are not supported") },
 	Unmarshal: func(data []byte, v any) error {
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+			// A JSON body sent with curl -d's default form type: read it as JSON.
+			return json.Unmarshal(trimmed, v)
+		}
 		vals, err := url.ParseQuery(string(data))
 		if err != nil {
 			return err
