@@ -1,26 +1,29 @@
-// Command profserve serves supportd exactly like `supportd serve` (same wiring
-// through app.New, same http.Server timeouts) while recording a CPU profile,
-// which it writes when it receives SIGINT or SIGTERM. It exists only so that
-// bench/load.sh (PROFILE=file) can profile the server under load without
-// adding a pprof route to the real binary.
+// Command profserve serves supportd exactly like `supportd serve` (app.New,
+// app.Start, app.Serve), configured from the environment, plus profiling that the
+// product never has:
 //
-//	go run ./bench/profserve -cpuprofile cpu.pprof   # configured from the environment, like supportd
-//	go tool pprof -top bin cpu.pprof
+//   - -cpuprofile FILE records a CPU profile, written on SIGINT or SIGTERM
+//     (bench/load.sh uses it when PROFILE=file is set);
+//
+//   - STREAMBENCH_PPROF=ADDR serves net/http/pprof on that separate address
+//     (bench/stream fetches profiles from it: go run ./bench/stream -supportd <this binary>).
+//
+//     go build -o /tmp/profserve ./bench/profserve
+//     go tool pprof -top /tmp/profserve cpu.pprof
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/config"
@@ -28,15 +31,15 @@ import (
 )
 
 func main() {
-	out := flag.String("cpuprofile", "cpu.pprof", "write the CPU profile here on exit")
+	out := flag.String("cpuprofile", "", "write a CPU profile here on exit")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	if err := run(*out, os.Getenv("STREAMBENCH_PPROF")); err != nil {
 		fmt.Fprintln(os.Stderr, "profserve:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+func run(cpuProfile, pprofAddr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := config.Load(os.Getenv)
@@ -52,33 +55,41 @@ func run(out string) error {
 		return err
 	}
 	defer a.Close()
+	a.Start(ctx)
+	if pprofAddr != "" {
+		go servePprof(pprofAddr)
+	}
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(out)
+	fmt.Printf("profserve listening on %s\n", ln.Addr())
+	return a.Serve(ctx, ln)
+}
+
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+	_ = http.ListenAndServe(addr, mux) // a profiling aid: if it cannot listen, the bench just gets no profiles
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
+		f.Close()
+		return nil, err
 	}
-	// The same settings as cmd/supportd's newHTTPServer.
-	srv := &http.Server{
-		Handler:           a.Server,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
-	}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Printf("profserve listening on %s\n", ln.Addr())
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	pprof.StopCPUProfile()
-	return f.Close()
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

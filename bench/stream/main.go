@@ -80,7 +80,7 @@ func main() {
 	flag.BoolVar(&o.skipDirect, "skip-direct", false, "skip the direct-to-upstream baseline phase")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "bound on the whole run")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON here")
-	flag.StringVar(&o.profDir, "profile-dir", ".", "where profiles go when STREAMBENCH_PPROF is set (with -supportd pprofsupportd)")
+	flag.StringVar(&o.profDir, "profile-dir", ".", "where profiles go when STREAMBENCH_PPROF is set (with -supportd set to a bench/profserve binary)")
 	flag.Parse()
 	var err error
 	if *role == "upstream" {
@@ -305,11 +305,11 @@ type phase struct {
 	ramp, probeGap     time.Duration
 	c                  *counters
 	sdPID, upPID       int    // sampled when non-zero
-	pprof              string // STREAMBENCH_PPROF of bench/stream/pprofsupportd: profiles are fetched when set
+	pprof              string // STREAMBENCH_PPROF of bench/profserve: profiles are fetched when set
 	profDir            string
 }
 
-// fetchProfile saves a pprof endpoint of pprofsupportd into profDir, in the background.
+// fetchProfile saves a pprof endpoint of bench/profserve into profDir, in the background.
 func (p *phase) fetchProfile(wg *sync.WaitGroup, name, path string) {
 	if p.pprof == "" {
 		return

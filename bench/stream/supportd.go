@@ -48,7 +48,7 @@ func startSupportd(bin, dir string, env []string, logName string) (*supportdProc
 	cmd.Dir = dir // no stray .env from the working tree
 	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...),
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
-	if v := os.Getenv("STREAMBENCH_PPROF"); v != "" { // only bench/stream/pprofsupportd reads it
+	if v := os.Getenv("STREAMBENCH_PPROF"); v != "" { // only bench/profserve reads it
 		cmd.Env = append(cmd.Env, "STREAMBENCH_PPROF="+v)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf

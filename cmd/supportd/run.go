@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/config"
@@ -130,39 +128,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	base := displayURL(cfg, ln.Addr())
 	fmt.Fprintf(e.stdout, "supportd %s listening on %s (database: %s)\nAPI docs: %s/docs\n", version, base, a.DB.Engine(), base)
-	return serveUntilDone(ctx, log, newHTTPServer(a), ln, cfg.ShutdownPeriod)
-}
-
-func newHTTPServer(a *app.App) *http.Server {
-	return &http.Server{
-		Handler:           a.Server,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      a.Config.WriteTimeout, // reply streams extend their own deadline per event
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
-	}
-}
-
-// serveUntilDone serves until ctx ends, then lets in-flight requests finish within grace.
-func serveUntilDone(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, grace time.Duration) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "grace", grace)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
+	return a.Serve(ctx, ln)
 }
 
 func displayURL(cfg config.Config, addr net.Addr) string {
