@@ -208,20 +208,13 @@ func (db *DB) ArticlesByID(ctx context.Context, ids []string) ([]support.Article
 }
 
 func (db *DB) queryArticles(ctx context.Context, query string, args ...any) ([]support.Article, error) {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	articles := []support.Article{}
-	for rows.Next() {
-		a, err := scanArticle(rows)
+	return queryAll(ctx, db.sql, query, func(row rowScanner) (support.Article, error) {
+		a, err := scanArticle(row)
 		if err != nil {
-			return nil, err
+			return support.Article{}, err
 		}
-		articles = append(articles, *a)
-	}
-	return articles, rows.Err()
+		return *a, nil
+	}, args...)
 }
 
 func scanArticle(row rowScanner) (*support.Article, error) {

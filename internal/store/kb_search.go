@@ -51,20 +51,12 @@ func (db *DB) SearchPassages(ctx context.Context, q support.PassageQuery) ([]sup
 		query, match, minRelevance = db.kq.searchPostgres, strings.Join(terms, " "), minRelevancePostgres
 	}
 	threshold := minRelevance * (1 - 1/float64(len(terms)))
-	rows, err := db.sql.QueryContext(ctx, query, match, threshold, q.PerArticle, q.Limit)
-	if err != nil {
-		return nil, translate("search passages", err)
-	}
-	defer rows.Close()
-	passages := []support.Passage{}
-	for rows.Next() {
+	passages, err := queryAll(ctx, db.sql, query, func(row rowScanner) (support.Passage, error) {
 		var p support.Passage
-		if err := rows.Scan(&p.ArticleID, &p.Slug, &p.Title, &p.Heading, &p.Text, &p.Score); err != nil {
-			return nil, translate("search passages", err)
-		}
-		passages = append(passages, p)
-	}
-	return passages, translate("search passages", rows.Err())
+		err := row.Scan(&p.ArticleID, &p.Slug, &p.Title, &p.Heading, &p.Text, &p.Score)
+		return p, err
+	}, match, threshold, q.PerArticle, q.Limit)
+	return passages, translate("search passages", err)
 }
 
 // ftsMatch builds an FTS5 expression matching any of terms. Each term is a

@@ -64,20 +64,7 @@ func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message,
 }
 
 func (db *DB) messages(ctx context.Context, ticketID string) ([]support.Message, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q.messagesByTicket, ticketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	msgs := []support.Message{}
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, rows.Err()
+	return queryAll(ctx, db.sql, db.q.messagesByTicket, scanMessage, ticketID)
 }
 
 // inTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.

@@ -101,6 +101,24 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// queryAll runs query and scans every row with scan. The result is never nil.
+func queryAll[T any](ctx context.Context, q *sql.DB, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // nullIfEmpty stores "" as NULL, for optional foreign keys.
 func nullIfEmpty(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}

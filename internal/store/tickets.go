@@ -44,20 +44,12 @@ func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]suppor
 		return nil, fmt.Errorf("store: list tickets: limit %d is not positive", f.Limit)
 	}
 	query, args := db.listQuery(f)
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate("list tickets", err)
-	}
-	defer rows.Close()
-	tickets := make([]support.Ticket, 0, min(f.Limit, 100))
-	for rows.Next() {
+	tickets, err := queryAll(ctx, db.sql, query, func(row rowScanner) (support.Ticket, error) {
 		var t support.Ticket
-		if err := scanTicket(rows, &t); err != nil {
-			return nil, translate("list tickets", err)
-		}
-		tickets = append(tickets, t)
-	}
-	return tickets, translate("list tickets", rows.Err())
+		err := scanTicket(row, &t)
+		return t, err
+	}, args...)
+	return tickets, translate("list tickets", err)
 }
 
 // listQuery picks the keyset-pagination variant that matches f and its arguments.
