@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	var retriever support.Retriever = a.KB
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
-	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID)
+	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL)
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
 	gen, providers := newGenerator(cfg.AI, log)
 	if len(providers) == 1 && providers[0] == "builtin" {

@@ -145,11 +145,23 @@ func TestTokenAttacks(t *testing.T) {
 			})
 		}
 		t.Run("deleted user", func(t *testing.T) {
+			// Deleted behind supportd's back, after a request put the user in the actor
+			// cache: refused within AUTH_CACHE_TTL (1 s by default).
 			v := in.newUser()
-			if _, err := in.app.DB.SQL().Exec("DELETE FROM users WHERE id = $1", v.ID); err != nil {
-				t.Fatal(err)
+			expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusOK)
+			deleteUser(t, in, v.ID)
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				r := in.call(http.MethodGet, "/tickets", v.Token, nil)
+				if r.status == http.StatusUnauthorized {
+					break
+				}
+				expect(t, r, http.StatusOK)
+				if time.Now().After(deadline) {
+					t.Fatal("a deleted user's token is still accepted 5 s later (AUTH_CACHE_TTL is 1 s)")
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusUnauthorized)
 		})
 	})
 }
@@ -163,4 +175,31 @@ func TestJSONBodyWithFormContentType(t *testing.T) {
 	r = in.do(http.MethodPost, "/auth/login", "", strings.NewReader(`{"username": "curl@example.com", "password": "correct horse battery"}`),
 		"application/x-www-form-urlencoded")
 	expect(t, r, http.StatusOK)
+}
+
+func deleteUser(t *testing.T, in *instance, id string) {
+	t.Helper()
+	if _, err := in.app.DB.SQL().Exec("DELETE FROM users WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AUTH_CACHE_TTL=0 looks the user up on every request; a long TTL trusts the last lookup.
+func TestAuthCacheTTL(t *testing.T) {
+	t.Run("0: deleted user refused at once", func(t *testing.T) {
+		in := start(t, "sqlite", map[string]string{"AUTH_CACHE_TTL": "0"})
+		v := in.newUser()
+		expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusOK)
+		deleteUser(t, in, v.ID)
+		expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusUnauthorized)
+	})
+	t.Run("1m: the cached user is trusted, a new token's user is looked up", func(t *testing.T) {
+		in := start(t, "sqlite", map[string]string{"AUTH_CACHE_TTL": "1m"})
+		v, w := in.newUser(), in.newUser()
+		expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusOK)
+		deleteUser(t, in, v.ID)
+		deleteUser(t, in, w.ID)
+		expect(t, in.call(http.MethodGet, "/tickets", v.Token, nil), http.StatusOK)
+		expect(t, in.call(http.MethodGet, "/tickets", w.Token, nil), http.StatusUnauthorized)
+	})
 }

@@ -28,6 +28,7 @@ type Config struct {
 	SecretKey      string // empty in development means: generate and keep in DataDir
 	TokenTTL       time.Duration
 	TokenIssuer    string
+	AuthCacheTTL   time.Duration // how long a token's user is trusted without a lookup
 	LogLevel       string
 	LogFormat      string // "text" or "json"
 	MaxHashes      int    // password hashes computed at once
@@ -54,6 +55,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SecretKey:      getenv("SECRET_KEY"),
 		TokenTTL:       time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
 		TokenIssuer:    r.str("TOKEN_ISSUER", "supportd"),
+		AuthCacheTTL:   r.duration("AUTH_CACHE_TTL", time.Second),
 		LogLevel:       r.str("LOG_LEVEL", "info"),
 		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
@@ -80,6 +82,9 @@ func (c Config) validate() error {
 	errs = append(errs, c.validateSecret())
 	if c.TokenTTL <= 0 {
 		errs = append(errs, errors.New("ACCESS_TOKEN_EXPIRE_MINUTES must be positive"))
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
+		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))
 	}
 	if c.MaxHashes < 1 {
 		errs = append(errs, errors.New("PASSWORD_HASH_CONCURRENCY must be at least 1"))

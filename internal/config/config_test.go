@@ -85,3 +85,18 @@ func TestDevSecretIsKeptAcrossRestarts(t *testing.T) {
 		t.Errorf("secret file mode %v", fi.Mode())
 	}
 }
+
+func TestAuthCacheTTL(t *testing.T) {
+	if c, err := Load(env(nil)); err != nil || c.AuthCacheTTL.String() != "1s" {
+		t.Fatalf("default AUTH_CACHE_TTL = %v, %v; want 1s", c.AuthCacheTTL, err)
+	}
+	if c, err := Load(env(map[string]string{"AUTH_CACHE_TTL": "0"})); err != nil || c.AuthCacheTTL != 0 {
+		t.Fatalf("AUTH_CACHE_TTL=0: %v, %v", c.AuthCacheTTL, err)
+	}
+	for _, bad := range []string{"-1s", "2m", "soon"} {
+		_, err := Load(env(map[string]string{"AUTH_CACHE_TTL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "AUTH_CACHE_TTL") {
+			t.Errorf("AUTH_CACHE_TTL=%s: error %v, want one naming the variable", bad, err)
+		}
+	}
+}

@@ -31,11 +31,15 @@ type AuthService struct {
 	log    *slog.Logger
 	now    func() time.Time
 	newID  func() string
+	actors *actorCache
 }
 
-// NewAuthService wires an AuthService.
-func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time, newID func() string) *AuthService {
-	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID}
+// NewAuthService wires an AuthService. actorTTL is how long a token's user, once
+// looked up, is trusted to still exist with the same role (0: look it up on every request).
+func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
+	newID func() string, actorTTL time.Duration) *AuthService {
+	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
+		actors: newActorCache(actorTTL, now)}
 }
 
 // Credentials are what a user signs up or logs in with.
@@ -110,11 +114,16 @@ func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) 
 	return s.tokens.Issue(u.ID)
 }
 
-// Authenticate turns an access token into the Actor it was issued to. The user must still exist.
+// Authenticate turns an access token into the Actor it was issued to. The user must still
+// exist: it is looked up, or found in the actor cache if it was looked up less than the
+// cache's TTL ago.
 func (s *AuthService) Authenticate(ctx context.Context, token string) (Actor, error) {
 	sub, _, err := s.tokens.Verify(token)
 	if err != nil {
 		return Actor{}, ErrUnauthenticated
+	}
+	if role, ok := s.actors.get(sub); ok {
+		return Actor{UserID: sub, Role: role}, nil
 	}
 	u, err := s.users.UserByID(ctx, sub)
 	if errors.Is(err, ErrNotFound) {
@@ -123,5 +132,6 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (Actor, er
 	if err != nil {
 		return Actor{}, fmt.Errorf("load token user: %w", err)
 	}
+	s.actors.put(u.ID, u.Role)
 	return Actor{UserID: u.ID, Role: u.Role}, nil
 }
