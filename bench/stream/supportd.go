@@ -48,8 +48,12 @@ func startSupportd(bin, dir string, env []string, logName string) (*supportdProc
 	cmd.Dir = dir // no stray .env from the working tree
 	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...),
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
-	if v := os.Getenv("STREAMBENCH_PPROF"); v != "" { // only bench/profserve reads it
-		cmd.Env = append(cmd.Env, "STREAMBENCH_PPROF="+v)
+	// STREAMBENCH_PPROF: only bench/profserve reads it; the Go runtime's knobs pass
+	// through so their effect on supportd can be measured.
+	for _, k := range []string{"STREAMBENCH_PPROF", "GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

@@ -43,28 +43,14 @@ func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *support.Message) er
 }
 
 // Messages returns the ticket's thread, oldest first (CreatedAt, then ID).
-// The result is never nil; a missing ticket gives support.ErrNotFound.
+// The result is never nil; a missing ticket has an empty thread (callers check the
+// ticket itself, usually at the same time).
 func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message, error) {
-	msgs, err := db.messages(ctx, ticketID)
+	msgs, err := queryAll(ctx, db.sql, db.q.messagesByTicket, scanMessage, ticketID)
 	if err != nil {
 		return nil, translate("messages", err)
-	}
-	if len(msgs) > 0 {
-		return msgs, nil
-	}
-	// Only an empty thread needs the second query to tell "no messages" from "no ticket".
-	ok, err := db.ticketExists(ctx, db.sql, ticketID)
-	if err != nil {
-		return nil, translate("messages", err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("store: messages: ticket %q: %w", ticketID, support.ErrNotFound)
 	}
 	return msgs, nil
-}
-
-func (db *DB) messages(ctx context.Context, ticketID string) ([]support.Message, error) {
-	return queryAll(ctx, db.sql, db.q.messagesByTicket, scanMessage, ticketID)
 }
 
 // inTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.

@@ -38,7 +38,6 @@ type queries struct {
 	listCustomerTickets      string
 	listCustomerTicketsAfter string
 	touchTicket              string
-	ticketExists             string
 	createMessage            string
 	messagesByTicket         string
 }
@@ -56,7 +55,6 @@ func (q *queries) targets() map[string]*string {
 		"list-customer-tickets":       &q.listCustomerTickets,
 		"list-customer-tickets-after": &q.listCustomerTicketsAfter,
 		"touch-ticket":                &q.touchTicket,
-		"ticket-exists":               &q.ticketExists,
 		"create-message":              &q.createMessage,
 		"messages-by-ticket":          &q.messagesByTicket,
 	}

@@ -61,11 +61,6 @@ UPDATE tickets
 SET updated_at = $2
 WHERE id = $1;
 
--- name: ticket-exists
-SELECT 1
-FROM tickets
-WHERE id = $1;
-
 -- name: create-message
 INSERT INTO messages (id, ticket_id, author_id, sender, content, created_at)
 VALUES ($1, $2, $3, $4, $5, $6);

@@ -47,25 +47,25 @@ func TestLoadQueriesErrors(t *testing.T) {
 	}
 	var all strings.Builder
 	for name, text := range valid {
-		if name != "ticket-exists" {
+		if name != "user-by-id" {
 			all.WriteString("-- name: " + name + "\n" + text + ";\n")
 		}
 	}
 	missing := all.String()
-	complete := missing + "-- name: ticket-exists\nSELECT 1;\n"
+	complete := missing + "-- name: user-by-id\nSELECT 1;\n"
 	tests := []struct {
 		name  string
 		files fstest.MapFS
 		want  string
 	}{
-		{"missing", files("queries.sql", missing), `queries.sql: missing query "ticket-exists"`},
+		{"missing", files("queries.sql", missing), `queries.sql: missing query "user-by-id"`},
 		{"unknown", files("queries.sql", complete+"-- name: typo\nSELECT 1;\n"), `unknown query "typo"`},
 		{"duplicate", files("queries.sql", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n"), `query "a" defined twice`},
 		{"empty", files("queries.sql", "-- name: a\n-- only a comment\n"), `query "a" is empty`},
 		{"no name", files("queries.sql", "-- name:\nSELECT 1;\n"), "without a name"},
 		{"no file", fstest.MapFS{}, "queries.sql: file not found"},
 		{"file nobody reads", files("queries.sql", complete, "x_queries.sql", "-- name: x\nSELECT 1;\n"), "x_queries.sql: no query set reads this file"},
-		{"name in two files", files("queries.sql", complete, "ai_queries.sql", "-- name: ticket-exists\nSELECT 2;\n"), `query "ticket-exists" is also defined in`},
+		{"name in two files", files("queries.sql", complete, "ai_queries.sql", "-- name: user-by-id\nSELECT 2;\n"), `query "user-by-id" is also defined in`},
 		{"bad own-loader file", files("queries.sql", complete, "ai_queries.sql", "-- name: a\n"), `ai_queries.sql: query "a" is empty`},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/supportd/supportd/internal/support"
@@ -68,20 +66,4 @@ func (db *DB) listQuery(f support.TicketFilter) (string, []any) {
 func scanTicket(row rowScanner, t *support.Ticket) error {
 	return row.Scan(&t.ID, &t.CustomerID, &t.Title, &t.Description, &t.Status,
 		(*timestamp)(&t.CreatedAt), (*timestamp)(&t.UpdatedAt))
-}
-
-// ticketExists reports whether the ticket id exists, through q (the pool or a transaction).
-func (db *DB) ticketExists(ctx context.Context, q querier, id string) (bool, error) {
-	var one int
-	err := q.QueryRowContext(ctx, db.q.ticketExists, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// querier is the part of *sql.DB and *sql.Tx that helpers need, so they can
-// run in or out of a transaction.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -36,7 +36,8 @@ func TestSQLiteReadThenWriteTransactions(t *testing.T) {
 	for range 40 {
 		wg.Go(func() {
 			err := db.inTx(t.Context(), func(tx *sql.Tx) error {
-				if _, err := db.ticketExists(t.Context(), tx, tk.ID); err != nil {
+				var read support.Ticket
+				if err := scanTicket(tx.QueryRowContext(t.Context(), db.q.ticketByID, tk.ID), &read); err != nil {
 					return err
 				}
 				_, err := tx.ExecContext(t.Context(), db.q.touchTicket, tk.ID, timestamp(time.Now()))

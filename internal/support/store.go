@@ -19,6 +19,7 @@ type TicketStore interface {
 	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
 	// AddMessage stores m and sets the ticket's UpdatedAt to m.CreatedAt, atomically.
 	AddMessage(ctx context.Context, m *Message) error
-	// Messages returns a ticket's thread ordered by (CreatedAt, ID) ascending.
+	// Messages returns a ticket's thread ordered by (CreatedAt, ID) ascending; empty,
+	// not ErrNotFound, for a missing ticket.
 	Messages(ctx context.Context, ticketID string) ([]Message, error)
 }
