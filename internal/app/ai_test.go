@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +84,7 @@ func TestAIReplyStreamsAndIsStored(t *testing.T) {
 		expect(t, in.call(http.MethodPost, "/tickets/"+tk.ID+"/messages", u.Token, map[string]string{"content": "second follow-up"}), 201)
 
 		s := in.openStream(aiPath(tk.ID), u.Token, nil)
-		if ct := s.resp.Header.Get("Content-Type"); ct != "text/event-stream" || s.resp.Header.Get("Cache-Control") != "no-cache" ||
+		if ct := s.resp.Header.Get("Content-Type"); ct != "text/event-stream; charset=utf-8" || s.resp.Header.Get("Cache-Control") != "no-cache" ||
 			s.resp.Header.Get("X-Accel-Buffering") != "no" {
 			t.Fatalf("stream headers %v", s.resp.Header)
 		}
@@ -289,4 +290,39 @@ func TestAIUpstreamMisbehaviour(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A reply that fails before its first token, with no provider left to fall back on,
+// is an ordinary 503 problem with Retry-After, not a stream of one error event.
+func TestReplyUnavailableBeforeFirstToken(t *testing.T) {
+	forEachEngineUpstream(t, map[string]string{"AI_PROVIDERS": "groq"}, func(t *testing.T, in *instance, fake *llmtest.Server) {
+		u := in.newUser()
+		tk := in.createTicket(u.Token, "Printer on fire", "It smokes when I print.")
+		fake.Enqueue(llmtest.Status(401).WithBody(`{"error":{"message":"Invalid API Key gsk_test","type":"invalid_request_error","code":"invalid_api_key"}}`))
+		r := in.call(http.MethodGet, aiPath(tk.ID), u.Token, nil)
+		expect(t, r, http.StatusServiceUnavailable)
+		r.detail(t)
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("Content-Type = %q, want application/problem+json", ct)
+		}
+		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 {
+			t.Errorf("Retry-After = %q, want a positive number of seconds", r.header.Get("Retry-After"))
+		}
+		if strings.Contains(string(r.body), "gsk_test") || strings.Contains(string(r.body), "Invalid API Key") {
+			t.Errorf("the upstream's error leaks to the client: %s", r.body)
+		}
+		if msgs := in.aiMessages(u.Token, tk.ID); len(msgs) != 0 {
+			t.Fatalf("a failed reply was stored as a message: %+v", msgs)
+		}
+
+		// The provider is back: the next request streams a reply.
+		fake.Enqueue(llmtest.Reply("Unplug it ", "first."))
+		evs := in.openStream(aiPath(tk.ID), u.Token, nil).all(t)
+		if last := evs[len(evs)-1]; last.Event != "done" {
+			t.Fatalf("final event %+v, want done", last)
+		}
+		if got := joinDeltas(t, evs, 1); got != "Unplug it first." {
+			t.Fatalf("reply %q", got)
+		}
+	})
 }

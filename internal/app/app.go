@@ -37,6 +37,7 @@ type Options struct {
 	Argon2      *auth.Argon2Params
 	SkipMigrate bool
 	KeepAlive   time.Duration // reply-stream keep-alive period; default 15s
+	StartHold   time.Duration // how long reply-stream headers wait for the first event; default 150ms
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -87,7 +88,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), a.Tickets, db, db, retriever, gen, log, opts.Now, newID)
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
-		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})
+		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
+		StartHold: opts.StartHold})
 	return a, nil
 }
 

@@ -51,7 +51,7 @@ func loadAI(r *reader) AIConfig {
 		IdleTimeout:       r.duration("AI_IDLE_TIMEOUT", 15*time.Second),
 		TotalTimeout:      r.duration("AI_TOTAL_TIMEOUT", 2*time.Minute),
 		RepliesPerHour:    r.int("AI_REPLIES_PER_HOUR", 30),
-		ConcurrentStreams: r.int("AI_CONCURRENT_STREAMS", 3),
+		ConcurrentStreams: r.int("AI_CONCURRENT_STREAMS", 5),
 		BuiltinChunkDelay: r.duration("AI_BUILTIN_CHUNK_DELAY", 20*time.Millisecond),
 	}
 	def := "builtin"

@@ -20,7 +20,8 @@ func (s *Server) aiRoutes() {
 	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content and cited articles) " +
 		"or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +
 		"events. A request while a reply is being generated joins it. Generation continues if the client disconnects. " +
-		"Browsers' EventSource can authenticate with `?stream_token=` from the stream-token operation."
+		"Browsers' EventSource can authenticate with `?stream_token=` from the stream-token operation. " +
+		"A reply that fails before its first token (every AI provider down or refusing) is a 503 with `Retry-After`, not a stream."
 	o.Responses = map[string]*huma.Response{
 		"200": {Description: "text/event-stream of delta, done and error events", Content: map[string]*huma.MediaType{
 			"text/event-stream": {Schema: &huma.Schema{Type: "string"}, Example: "id: 1\nevent: delta\ndata: {\"content\": \"Thanks for \"}\n\n"}}},
@@ -54,6 +55,10 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
+	if err := stream.Start(ctx, s.deps.StartHold); err != nil {
+		stream.Close()
+		return nil, s.apiError(ctx, err)
+	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		defer stream.Close()
 		s.writeEvents(hctx, stream)
@@ -84,7 +89,7 @@ func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)

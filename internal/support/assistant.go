@@ -57,7 +57,7 @@ func (c AssistantConfig) withDefaults() AssistantConfig {
 	def(&c.MaxTokens, 1024)
 	def(&c.Passages, 4)
 	def(&c.RepliesPerHour, 30)
-	def(&c.ConcurrentStreams, 3)
+	def(&c.ConcurrentStreams, 5)
 	defDur(&c.MaxDuration, 3*time.Minute)
 	defDur(&c.Heartbeat, 5*time.Second)
 	defDur(&c.StreamTokenTTL, time.Minute)

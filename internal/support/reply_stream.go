@@ -125,6 +125,37 @@ type ReplyStream struct {
 	timer   *time.Timer // keep-alive timer, reused across Next calls
 }
 
+// ErrReplyUnavailable is a reply that failed before its first token: every provider
+// was down or refused. Nothing was streamed, so it is an ordinary error response.
+var ErrReplyUnavailable = &Error{Code: CodeUnavailable, RetryAfter: 10 * time.Second,
+	Message: "the AI assistant is unavailable right now; please try again shortly"}
+
+// Start waits up to hold for the stream's first event, so that a reply failing
+// before any token (a misconfigured or unreachable provider usually fails within
+// milliseconds) is reported as ErrReplyUnavailable rather than as a stream holding
+// only an error event. Waiting costs the first token nothing: it goes out as soon
+// as it exists. After hold, or once the first event is known, the stream starts.
+func (s *ReplyStream) Start(ctx context.Context, hold time.Duration) error {
+	deadline := time.Now().Add(hold)
+	for len(s.pending) == 0 && !s.done {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil
+		}
+		err := s.fill(ctx, left)
+		if errors.Is(err, ErrKeepAlive) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(s.pending) > 0 && s.pending[0].Kind == EventError && s.pending[0].ID == 1 {
+		return ErrReplyUnavailable
+	}
+	return nil
+}
+
 // Buffered reports whether Next has an event ready without waiting, so that a
 // writer can send a burst of events with a single flush.
 func (s *ReplyStream) Buffered() bool { return len(s.pending) > 0 }
