@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/httpapi"
+	"github.com/supportd/supportd/internal/relay"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
 )
@@ -28,6 +30,7 @@ type App struct {
 	KB        *support.KBService
 	Assistant *support.Assistant
 	Server    *httpapi.Server
+	redis     io.Closer // nil without REDIS_URL
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -86,7 +89,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	} else {
 		log.Info("AI assistant", "providers", providers, "groq_model", cfg.AI.GroqModel)
 	}
-	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), a.Tickets, db, db, retriever, gen, log, opts.Now, newID)
+	var replyRelay support.ReplyRelay
+	if cfg.RedisURL != "" {
+		rdb, err := relay.Dial(ctx, cfg.RedisURL)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.redis, replyRelay = rdb, relay.New(rdb, relayTTL)
+		log.Info("AI replies are shared between instances through Redis")
+	}
+	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets, Users: db,
+		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Log: log, Now: opts.Now, NewID: newID})
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		StartHold: opts.StartHold})
@@ -103,8 +117,15 @@ func (a *App) Close() error {
 	case <-time.After(a.Config.ShutdownPeriod):
 		a.Log.Warn("AI generations still running at shutdown; they will be marked failed on the next start")
 	}
+	if a.redis != nil {
+		a.redis.Close()
+	}
 	return a.DB.Close()
 }
+
+// relayTTL is how long a reply's shared log outlives its last event: it is read
+// only while the reply streams (at most AI_TOTAL_TIMEOUT), then the database has it.
+const relayTTL = 10 * time.Minute
 
 // newID returns a time-ordered UUIDv7, which keeps B-tree inserts local.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -25,6 +25,7 @@ type Config struct {
 	PublicURL      string // base for absolute links; empty: derived from the request
 	DataDir        string
 	DatabaseURL    string // normalised: postgres://... or sqlite://path
+	RedisURL       string // optional: shares in-progress AI replies between instances
 	SecretKey      string // empty in development means: generate and keep in DataDir
 	TokenTTL       time.Duration
 	TokenIssuer    string
@@ -55,6 +56,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SecretKey:      getenv("SECRET_KEY"),
 		TokenTTL:       time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
 		TokenIssuer:    r.str("TOKEN_ISSUER", "supportd"),
+		RedisURL:       r.str("REDIS_URL", ""),
 		AuthCacheTTL:   r.duration("AUTH_CACHE_TTL", time.Second),
 		LogLevel:       r.str("LOG_LEVEL", "info"),
 		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
@@ -82,6 +84,11 @@ func (c Config) validate() error {
 	errs = append(errs, c.validateSecret())
 	if c.TokenTTL <= 0 {
 		errs = append(errs, errors.New("ACCESS_TOKEN_EXPIRE_MINUTES must be positive"))
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			errs = append(errs, fmt.Errorf("REDIS_URL must be a redis://, rediss:// or unix:// URL, not %q", redactURL(c.RedisURL)))
+		}
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))
@@ -117,8 +124,9 @@ func (c Config) validateSecret() error {
 
 // String renders the configuration for the start-up log, secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("env=%s addr=%s:%d database=%s data_dir=%s secret_key=%s groq_api_key=%s groq_model=%s",
-		c.Env, c.Host, c.Port, redactURL(c.DatabaseURL), c.DataDir, mask(c.SecretKey), mask(c.AI.GroqAPIKey), c.AI.GroqModel)
+	return fmt.Sprintf("env=%s addr=%s:%d database=%s redis=%s data_dir=%s secret_key=%s groq_api_key=%s groq_model=%s",
+		c.Env, c.Host, c.Port, redactURL(c.DatabaseURL), redactURL(c.RedisURL), c.DataDir, mask(c.SecretKey),
+		mask(c.AI.GroqAPIKey), c.AI.GroqModel)
 }
 
 func mask(s string) string {

@@ -100,3 +100,21 @@ func TestAuthCacheTTL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisURL(t *testing.T) {
+	if c, err := Load(env(nil)); err != nil || c.RedisURL != "" {
+		t.Fatalf("REDIS_URL defaults to unset: %q, %v", c.RedisURL, err)
+	}
+	c, err := Load(env(map[string]string{"REDIS_URL": "redis://:s3cret@cache:6379/0"}))
+	if err != nil || c.RedisURL != "redis://:s3cret@cache:6379/0" {
+		t.Fatalf("REDIS_URL: %q, %v", c.RedisURL, err)
+	}
+	if strings.Contains(c.String(), "s3cret") {
+		t.Errorf("String leaks the Redis password: %s", c)
+	}
+	for _, bad := range []string{"http://cache:6379", "cache:6379", "://"} {
+		if _, err := Load(env(map[string]string{"REDIS_URL": bad})); err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+			t.Errorf("REDIS_URL=%s: error %v, want one naming the variable", bad, err)
+		}
+	}
+}

@@ -72,6 +72,7 @@ type Assistant struct {
 	replies ReplyStore
 	kb      Retriever
 	gen     Generator
+	relay   ReplyRelay // nil: replies are followed across instances from the database only
 	log     *slog.Logger
 	now     func() time.Time
 	newID   func() string
@@ -84,11 +85,24 @@ type Assistant struct {
 	bg      sync.WaitGroup         // running generations, for Wait
 }
 
+// AssistantDeps are the Assistant's collaborators. Relay is optional.
+type AssistantDeps struct {
+	Tickets *TicketService
+	Users   UserStore
+	Replies ReplyStore
+	KB      Retriever
+	Gen     Generator
+	Relay   ReplyRelay
+	Log     *slog.Logger
+	Now     func() time.Time
+	NewID   func() string
+}
+
 // NewAssistant wires an Assistant.
-func NewAssistant(cfg AssistantConfig, tickets *TicketService, users UserStore, replies ReplyStore, kb Retriever,
-	gen Generator, log *slog.Logger, now func() time.Time, newID func() string) *Assistant {
-	return &Assistant{cfg: cfg.withDefaults(), instanceID: newID(), tickets: tickets, users: users, replies: replies, kb: kb, gen: gen,
-		log: log, now: now, newID: newID, active: map[string]*generation{}, streams: map[string]int{}}
+func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
+	return &Assistant{cfg: cfg.withDefaults(), instanceID: d.NewID(), tickets: d.Tickets, users: d.Users, replies: d.Replies,
+		kb: d.KB, gen: d.Gen, relay: d.Relay, log: d.Log, now: d.Now, newID: d.NewID,
+		active: map[string]*generation{}, streams: map[string]int{}}
 }
 
 // Open authorizes the actor on the ticket and returns the stream of its reply: the
@@ -165,16 +179,10 @@ func (a *Assistant) resume(ctx context.Context, ticketID string, lastEventID int
 	return a.followStored(r.ID, lastEventID), nil
 }
 
-// followStored streams a reply from the database, polling while another instance generates it.
+// followStored streams a stored reply after event id after: the live tail from the
+// relay while another instance generates it, the rest from the database.
 func (a *Assistant) followStored(replyID string, after int) *ReplyStream {
-	return &ReplyStream{last: after, poll: func(ctx context.Context) ([]StreamEvent, bool, error) {
-		r, err := a.replies.ReplyByID(ctx, replyID)
-		if err != nil {
-			return nil, false, fmt.Errorf("poll reply: %w", err)
-		}
-		evs, finished := replyEvents(r)
-		return evs, finished, nil
-	}}
+	return &ReplyStream{last: after, remote: &remoteReply{a: a, replyID: replyID}}
 }
 
 func (a *Assistant) activeGeneration(ticketID string) *generation {

@@ -41,23 +41,24 @@ func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
 	defer cancel()
 	start := time.Now()
 	var ttft time.Duration
+	pub := &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}
 	res, err := a.gen.Stream(ctx, req, func(delta string) error {
 		if ttft == 0 {
 			ttft = time.Since(start)
 		}
-		g.appendDelta(delta)
+		pub.delta(g.appendDelta(delta), delta)
 		return nil
 	})
 	reply.Content, reply.ChunkEnds = g.snapshot()
 	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
 		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: ttft, TotalTime: time.Since(start),
 		Citations: citations(res.Citations)}
-	a.conclude(g, reply, err)
+	a.conclude(g, pub, reply, err)
 }
 
 // conclude stores the reply's outcome and publishes the final event, in that order,
 // so a client that sees "done" can read the message at once.
-func (a *Assistant) conclude(g *generation, reply *AIReply, genErr error) {
+func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply, genErr error) {
 	reply.FinishedAt = a.timestamp()
 	var msg *Message
 	if genErr == nil && reply.Content == "" {
@@ -75,17 +76,24 @@ func (a *Assistant) conclude(g *generation, reply *AIReply, genErr error) {
 	defer cancel()
 	if err := a.replies.FinishReply(ctx, reply, msg); err != nil {
 		a.log.Error("storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
-		g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"})
+		publishFinal(pub, g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
 		return
 	}
 	// Stop new requests from joining before the final event is out: from here on
 	// they read the stored reply (or start the next one), never a finished log.
 	a.unclaim(reply.TicketID, g)
 	if reply.Status == ReplyCompleted {
-		g.finish(EventDone, newDoneData(reply))
+		publishFinal(pub, g.finish(EventDone, newDoneData(reply)))
 		return
 	}
-	g.finish(EventError, errorData{Detail: failureDetail(reply.Error)})
+	publishFinal(pub, g.finish(EventError, errorData{Detail: failureDetail(reply.Error)}))
+}
+
+// publishFinal relays the final event; other instances' followers end with it.
+func publishFinal(pub *relayPublisher, final *StreamEvent) {
+	if final != nil {
+		pub.publish(*final)
+	}
 }
 
 // failureDetail is what clients are told about a failed reply; internals stay in the log.
