@@ -67,9 +67,10 @@ func supportdStream(client *http.Client, base, ticketID, token string, want int,
 		c.opened()
 		defer c.open.Add(-1)
 		br := bufio.NewReaderSize(resp.Body, 4096)
+		var long []byte // a line longer than br's buffer (a long reply's done event)
 		event := ""
 		for {
-			line, err := br.ReadSlice('\n')
+			line, err := readLine(br, &long)
 			if err != nil {
 				if !res.done {
 					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
@@ -128,8 +129,9 @@ func directStream(client *http.Client, url string, body []byte, want int, c *cou
 		c.opened()
 		defer c.open.Add(-1)
 		br := bufio.NewReaderSize(resp.Body, 4096)
+		var long []byte // a line longer than br's buffer (a long reply's done event)
 		for {
-			line, err := br.ReadSlice('\n')
+			line, err := readLine(br, &long)
 			if err != nil {
 				if !res.done {
 					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
@@ -174,4 +176,19 @@ func chatRequestBody(systemPrompt string) []byte {
 	return []byte(`{"messages":[{"role":"system","content":"` + esc(systemPrompt) + `"},` +
 		`{"role":"user","content":"Ticket: Cannot reset my password\n\nThe reset link in the email says it has expired, every time."}],` +
 		`"model":"llama-3.3-70b-versatile","max_tokens":1024,"stream":true}`)
+}
+
+// readLine returns the next line, reading past br's buffer into *long when the
+// line is longer (the slice is valid until the next call).
+func readLine(br *bufio.Reader, long *[]byte) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	*long = append((*long)[:0], line...)
+	for err == bufio.ErrBufferFull {
+		line, err = br.ReadSlice('\n')
+		*long = append(*long, line...)
+	}
+	return *long, err
 }

@@ -49,8 +49,8 @@ func startSupportd(bin, dir string, env []string, logName string) (*supportdProc
 	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...),
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
 	// STREAMBENCH_PPROF: only bench/profserve reads it; the Go runtime's knobs pass
-	// through so their effect on supportd can be measured.
-	for _, k := range []string{"STREAMBENCH_PPROF", "GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS"} {
+	// through so their effect on supportd can be measured, and REDIS_URL the reply relay's.
+	for _, k := range []string{"STREAMBENCH_PPROF", "GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS", "REDIS_URL"} {
 		if v, ok := os.LookupEnv(k); ok {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

@@ -54,15 +54,20 @@ func Dial(ctx context.Context, url string) (*redis.Client, error) {
 
 func key(replyID string) string { return keyPrefix + replyID }
 
-// Publish appends ev to the reply's stream and pushes its expiry forward, in one round trip.
-func (r *Redis) Publish(ctx context.Context, replyID string, ev support.StreamEvent) error {
+// Publish appends evs to the reply's stream and pushes its expiry forward, in one round trip.
+func (r *Redis) Publish(ctx context.Context, replyID string, evs ...support.StreamEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
 	k := key(replyID)
 	pipe := r.rdb.Pipeline()
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: k, ID: "0-" + strconv.Itoa(ev.ID),
-		Values: []any{"k", ev.Kind, "d", []byte(ev.Data)}})
+	for _, ev := range evs {
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: k, ID: "0-" + strconv.Itoa(ev.ID),
+			Values: []any{"k", ev.Kind, "d", []byte(ev.Data)}})
+	}
 	pipe.Expire(ctx, k, r.ttl)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("relay publish %s event %d: %w", replyID, ev.ID, err)
+		return fmt.Errorf("relay publish %s events %d-%d: %w", replyID, evs[0].ID, evs[len(evs)-1].ID, err)
 	}
 	return nil
 }

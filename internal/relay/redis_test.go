@@ -32,10 +32,12 @@ func TestPublishRead(t *testing.T) {
 		{ID: 2, Kind: support.EventDelta, Data: []byte(`{"content":"lo \n\u2028 \"x\""}`)},
 		{ID: 3, Kind: support.EventDone, Data: []byte(`{"message_id":"m","content":"Hello"}`)},
 	}
-	for _, ev := range sent {
-		if err := r.Publish(t.Context(), reply, ev); err != nil {
-			t.Fatal(err)
-		}
+	// One event, then a batch.
+	if err := r.Publish(t.Context(), reply, sent[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Publish(t.Context(), reply, sent[1:]...); err != nil {
+		t.Fatal(err)
 	}
 	for after := range 4 {
 		got, err := r.Read(t.Context(), reply, after)

@@ -76,24 +76,17 @@ func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply,
 	defer cancel()
 	if err := a.replies.FinishReply(ctx, reply, msg); err != nil {
 		a.log.Error("storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
-		publishFinal(pub, g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
+		pub.final(g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
 		return
 	}
 	// Stop new requests from joining before the final event is out: from here on
 	// they read the stored reply (or start the next one), never a finished log.
 	a.unclaim(reply.TicketID, g)
 	if reply.Status == ReplyCompleted {
-		publishFinal(pub, g.finish(EventDone, newDoneData(reply)))
+		pub.final(g.finish(EventDone, newDoneData(reply)))
 		return
 	}
-	publishFinal(pub, g.finish(EventError, errorData{Detail: failureDetail(reply.Error)}))
-}
-
-// publishFinal relays the final event; other instances' followers end with it.
-func publishFinal(pub *relayPublisher, final *StreamEvent) {
-	if final != nil {
-		pub.publish(*final)
-	}
+	pub.final(g.finish(EventError, errorData{Detail: failureDetail(reply.Error)}))
 }
 
 // failureDetail is what clients are told about a failed reply; internals stay in the log.

@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -11,44 +12,82 @@ import (
 // production: internal/relay). Without one, such a client gets the reply from the
 // database when it ends.
 type ReplyRelay interface {
-	// Publish appends ev, the next event of the reply, to its shared log.
-	Publish(ctx context.Context, replyID string, ev StreamEvent) error
+	// Publish appends evs, the next events of the reply in order, to its shared log.
+	Publish(ctx context.Context, replyID string, evs ...StreamEvent) error
 	// Read returns the reply's events after event id after, oldest first, without waiting.
 	Read(ctx context.Context, replyID string, after int) ([]StreamEvent, error)
 }
 
 const (
-	relayTimeout     = 250 * time.Millisecond // per publish or read; the relay is on the token path
+	relayTimeout     = 250 * time.Millisecond // per publish or read
+	relayBatchEvery  = 50 * time.Millisecond  // deltas are published in batches at most this late
 	relayPollEvery   = 100 * time.Millisecond // how often a follower reads the relay
 	relayDBPollEvery = time.Second            // how often a relay follower also checks the database
 )
 
-// relayPublisher publishes one reply's events in order. Publishing is best effort:
-// after a failure it stops for this reply (followers must never see a gap), and
-// followers fall back to the database, which has the whole reply once it ends.
+// relayPublisher publishes one reply's events in order, off the generation's path:
+// deltas are batched and sent by a timer at most relayBatchEvery after they arrive
+// (a fast model sends hundreds a second; one round trip each would cost more than
+// the rest of the relay), the final event at once with whatever is still waiting.
+// Publishing is best effort: after a failure it stops for this reply (followers
+// must never see a gap) and they fall back to the database, which has the whole
+// reply once it ends.
 type relayPublisher struct {
 	relay   ReplyRelay
 	replyID string
 	log     *slog.Logger
+
+	flushing sync.Mutex // held while publishing, so batches reach the relay in order
+
+	mu      sync.Mutex // guards the fields below
+	pending []StreamEvent
+	armed   bool // a flush is scheduled
 	broken  bool
 }
 
-func (p *relayPublisher) active() bool { return p.relay != nil && !p.broken }
-
 func (p *relayPublisher) delta(id int, text string) {
-	if p.active() {
-		p.publish(StreamEvent{ID: id, Kind: EventDelta, Data: deltaJSON(text)})
+	if p.relay == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.broken {
+		return
+	}
+	p.pending = append(p.pending, StreamEvent{ID: id, Kind: EventDelta, Data: deltaJSON(text)})
+	if !p.armed {
+		p.armed = true
+		time.AfterFunc(relayBatchEvery, p.flush)
 	}
 }
 
-func (p *relayPublisher) publish(ev StreamEvent) {
-	if !p.active() {
+// final publishes the reply's last event, after every delta still waiting.
+func (p *relayPublisher) final(ev *StreamEvent) {
+	if p.relay == nil || ev == nil {
+		return
+	}
+	p.mu.Lock()
+	p.pending = append(p.pending, *ev)
+	p.mu.Unlock()
+	p.flush()
+}
+
+func (p *relayPublisher) flush() {
+	p.flushing.Lock()
+	defer p.flushing.Unlock()
+	p.mu.Lock()
+	evs, broken := p.pending, p.broken
+	p.pending, p.armed = nil, false
+	p.mu.Unlock()
+	if broken || len(evs) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
 	defer cancel()
-	if err := p.relay.Publish(ctx, p.replyID, ev); err != nil {
-		p.broken = true
+	if err := p.relay.Publish(ctx, p.replyID, evs...); err != nil {
+		p.mu.Lock()
+		p.broken, p.pending = true, nil
+		p.mu.Unlock()
 		p.log.Warn("relay publish failed; other instances will follow this reply from the database",
 			"reply_id", p.replyID, "err", err)
 	}
