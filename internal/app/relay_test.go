@@ -46,6 +46,13 @@ func TestReplyFollowedAcrossInstances(t *testing.T) {
 		t.Fatalf("reply status %q when the other instance relayed delta 2: want it live, while streaming", status)
 	}
 
+	// A new request there (no Last-Event-ID) joins the same reply from its start
+	// instead of generating another.
+	joiner := other.openStream(aiPath(tk.ID), u.Token, nil)
+	if got := joinDeltas(t, joiner.all(t), 1); got != "Reconnect your calendar in Settings." {
+		t.Fatalf("joiner on the other instance got %q", got)
+	}
+
 	rest := follower.all(t)
 	if got := joinDeltas(t, append([]sseEvent{ev}, rest...), 2); got != "your calendar in Settings." {
 		t.Fatalf("other instance relayed %q", got)
