@@ -212,7 +212,7 @@ func (s *ReplyStream) pollOnce(ctx context.Context, keepAlive time.Duration) err
 		if len(s.pending) > 0 || finished {
 			return nil
 		}
-		t := time.NewTimer(s.remote.pollEvery())
+		t := time.NewTimer(min(s.remote.pollEvery(), max(time.Until(deadline), 0)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
