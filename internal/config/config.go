@@ -57,7 +57,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:       time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
 		TokenIssuer:    r.str("TOKEN_ISSUER", "supportd"),
 		RedisURL:       r.str("REDIS_URL", ""),
-		AuthCacheTTL:   r.duration("AUTH_CACHE_TTL", time.Second),
+		AuthCacheTTL:   r.duration("AUTH_CACHE_TTL", 0),
 		LogLevel:       r.str("LOG_LEVEL", "info"),
 		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),

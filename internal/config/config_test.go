@@ -87,11 +87,11 @@ func TestDevSecretIsKeptAcrossRestarts(t *testing.T) {
 }
 
 func TestAuthCacheTTL(t *testing.T) {
-	if c, err := Load(env(nil)); err != nil || c.AuthCacheTTL.String() != "1s" {
-		t.Fatalf("default AUTH_CACHE_TTL = %v, %v; want 1s", c.AuthCacheTTL, err)
+	if c, err := Load(env(nil)); err != nil || c.AuthCacheTTL != 0 {
+		t.Fatalf("default AUTH_CACHE_TTL = %v, %v; want 0 (a lookup per request)", c.AuthCacheTTL, err)
 	}
-	if c, err := Load(env(map[string]string{"AUTH_CACHE_TTL": "0"})); err != nil || c.AuthCacheTTL != 0 {
-		t.Fatalf("AUTH_CACHE_TTL=0: %v, %v", c.AuthCacheTTL, err)
+	if c, err := Load(env(map[string]string{"AUTH_CACHE_TTL": "1s"})); err != nil || c.AuthCacheTTL.String() != "1s" {
+		t.Fatalf("AUTH_CACHE_TTL=1s: %v, %v", c.AuthCacheTTL, err)
 	}
 	for _, bad := range []string{"-1s", "2m", "soon"} {
 		_, err := Load(env(map[string]string{"AUTH_CACHE_TTL": bad}))
