@@ -36,7 +36,7 @@ func newRequestID() string {
 }
 
 // requestLog gives every request an id (kept from X-Request-ID when sane) and logs one
-// line per request with method, route, status, duration and user.
+// line per request with method, route, status, duration, client address and user.
 func (s *Server) requestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
@@ -53,8 +53,10 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
+		// client is the direct peer: behind a proxy, the proxy (X-Forwarded-For is not
+		// trusted, since any client can send it).
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", rec.code(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes)
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes, "client", r.RemoteAddr)
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/supportd/supportd/internal/logging"
 )
 
 type lockedBuffer struct {
@@ -75,5 +77,42 @@ func TestRequestIDIsKeptOnlyWhenSane(t *testing.T) {
 		if (got == in) != keep || got == "" {
 			t.Errorf("X-Request-ID %q -> %q", in, got)
 		}
+	}
+}
+
+// One line per request, with what an audit needs and the query string left out.
+func TestRequestLogLine(t *testing.T) {
+	var logs lockedBuffer
+	log, err := logging.New(&logs, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /tickets/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) })
+	srv := httptest.NewServer(s.requestLog(mux))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/tickets/42?stream_token=secret-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(logs.String())), &line); err != nil {
+		t.Fatalf("log line %q: %v", logs.String(), err)
+	}
+	for key, want := range map[string]any{"msg": "request", "method": "GET", "route": "GET /tickets/{id}", "status": float64(404)} {
+		if line[key] != want {
+			t.Errorf("%s = %v, want %v", key, line[key], want)
+		}
+	}
+	if c, _ := line["client"].(string); !strings.HasPrefix(c, "127.0.0.1:") {
+		t.Errorf("client = %v, want the peer address", line["client"])
+	}
+	if id := resp.Header.Get("X-Request-ID"); id == "" || line["request_id"] != id {
+		t.Errorf("request_id = %v, want the X-Request-ID %q", line["request_id"], id)
+	}
+	if strings.Contains(logs.String(), "secret-token") {
+		t.Errorf("the query string was logged: %s", logs.String())
 	}
 }
