@@ -86,6 +86,7 @@ func apiConfig(version string) huma.Config {
 	cfg.Formats = maps.Clone(huma.DefaultFormats) // DefaultFormats is shared package state
 	cfg.Formats["application/x-www-form-urlencoded"] = formFormat
 	cfg.Formats["x-www-form-urlencoded"] = formFormat
+	cfg.Transformers = append(cfg.Transformers, explainUnsupportedMediaType)
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 		"streamToken": {Type: "apiKey", In: "query", Name: "stream_token",
@@ -93,4 +94,13 @@ func apiConfig(version string) huma.Config {
 		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: "/auth/login", Scopes: map[string]string{}}}},
 	}
 	return cfg
+}
+
+// explainUnsupportedMediaType replaces huma's generic "validation failed" on a 415
+// with what the client must change.
+func explainUnsupportedMediaType(_ huma.Context, status string, v any) (any, error) {
+	if em, ok := v.(*huma.ErrorModel); ok && status == "415" {
+		em.Detail = "unsupported Content-Type: send application/json (signup and login also take application/x-www-form-urlencoded)"
+	}
+	return v, nil
 }
