@@ -89,18 +89,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	} else {
 		log.Info("AI assistant", "providers", providers, "groq_model", cfg.AI.GroqModel)
 	}
-	var replyRelay support.ReplyRelay
+	var (
+		replyRelay support.ReplyRelay
+		slots      support.StreamSlots
+	)
 	if cfg.RedisURL != "" {
 		rdb, err := relay.Dial(ctx, cfg.RedisURL)
 		if err != nil {
 			db.Close()
 			return nil, err
 		}
-		a.redis, replyRelay = rdb, relay.New(rdb, relayTTL)
-		log.Info("AI replies are shared between instances through Redis")
+		a.redis, replyRelay, slots = rdb, relay.New(rdb, relayTTL), relay.NewSlots(rdb)
+		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets, Users: db,
-		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Log: log, Now: opts.Now, NewID: newID})
+		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID})
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		StartHold: opts.StartHold})

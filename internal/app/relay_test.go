@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -107,5 +108,40 @@ func TestRelayOutageFallsBackToDatabase(t *testing.T) {
 	rest := first.all(t)
 	if got := joinDeltas(t, append(head, rest...), 1); got != "Invoices are under Billing." || rest[len(rest)-1].Event != "done" {
 		t.Fatalf("generating instance's client got %q, final %+v", got, rest[len(rest)-1])
+	}
+}
+
+// With Redis, a user's concurrent-stream limit holds across instances.
+func TestStreamLimitAcrossInstances(t *testing.T) {
+	redisURL := relaytest.URL(t)
+	if !slices.Contains(engines(t), "postgres") {
+		t.Skip("needs PostgreSQL (TEST_DATABASE_URL): SQLite runs one instance per file")
+	}
+	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, "postgres"), "REDIS_URL": redisURL,
+		"AI_IDLE_TIMEOUT": "20s", "AI_CONCURRENT_STREAMS": "1"}
+	one, fake := withUpstream(t, "postgres", env)
+	two := start(t, "postgres", env)
+
+	usr := one.newUser()
+	busy := one.createTicket(usr.Token, "Busy", "A long answer is coming.")
+	other := one.createTicket(usr.Token, "Other", "Another question.")
+	fake.Enqueue(llmtest.Reply("Working ", "on ", "it.").StallAfter(1, 2*time.Second))
+	first := one.openStream(aiPath(busy.ID), usr.Token, nil)
+	if _, err := first.next(); err != nil {
+		t.Fatal(err)
+	}
+
+	r := two.call(http.MethodGet, aiPath(other.ID), usr.Token, nil)
+	expect(t, r, http.StatusTooManyRequests)
+	r.detail(t)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+
+	first.all(t) // the first stream ends and frees its slot
+	fake.Enqueue(llmtest.Reply("Sure."))
+	evs := two.openStream(aiPath(other.ID), usr.Token, nil).all(t)
+	if last := evs[len(evs)-1]; last.Event != "done" {
+		t.Fatalf("after the first stream ended: final event %+v, want done", last)
 	}
 }

@@ -1,6 +1,8 @@
-// Package relay shares the events of AI replies being generated between supportd
-// instances, so that a client whose request lands on another instance than the one
-// generating follows the live tail instead of waiting for the stored reply.
+// Package relay keeps in Redis what supportd instances share about AI replies: the
+// events of replies being generated, so that a client whose request lands on another
+// instance than the one generating follows the live tail instead of waiting for the
+// stored reply, and each user's open reply streams, so their limit holds across
+// instances.
 package relay
 
 import (

@@ -28,7 +28,7 @@ type AssistantConfig struct {
 	MaxTokens         int           // reply cap sent upstream
 	Passages          int           // knowledge-base passages put in the prompt
 	RepliesPerHour    int           // per user
-	ConcurrentStreams int           // open reply streams per user, per instance
+	ConcurrentStreams int           // open reply streams per user (per instance without StreamSlots)
 	MaxDuration       time.Duration // bound on one whole generation
 	Heartbeat         time.Duration // how often a streaming reply's progress is saved
 	StreamTokenTTL    time.Duration
@@ -72,7 +72,8 @@ type Assistant struct {
 	replies ReplyStore
 	kb      Retriever
 	gen     Generator
-	relay   ReplyRelay // nil: replies are followed across instances from the database only
+	relay   ReplyRelay  // nil: replies are followed across instances from the database only
+	slots   StreamSlots // nil: the concurrent-stream limit holds per instance
 	log     *slog.Logger
 	now     func() time.Time
 	newID   func() string
@@ -93,6 +94,7 @@ type AssistantDeps struct {
 	KB      Retriever
 	Gen     Generator
 	Relay   ReplyRelay
+	Slots   StreamSlots
 	Log     *slog.Logger
 	Now     func() time.Time
 	NewID   func() string
@@ -101,7 +103,7 @@ type AssistantDeps struct {
 // NewAssistant wires an Assistant.
 func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 	return &Assistant{cfg: cfg.withDefaults(), instanceID: d.NewID(), tickets: d.Tickets, users: d.Users, replies: d.Replies,
-		kb: d.KB, gen: d.Gen, relay: d.Relay, log: d.Log, now: d.Now, newID: d.NewID,
+		kb: d.KB, gen: d.Gen, relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID,
 		active: map[string]*generation{}, streams: map[string]int{}}
 }
 
@@ -118,7 +120,7 @@ func (a *Assistant) Open(ctx context.Context, actor Actor, ticketID string, last
 	if err != nil {
 		return nil, err
 	}
-	release, err := a.acquireStream(actor.UserID)
+	release, err := a.acquireStream(ctx, actor.UserID)
 	if err != nil {
 		return nil, err
 	}

@@ -11,13 +11,65 @@ import (
 	"time"
 )
 
-// acquireStream takes one of the user's concurrent stream slots on this instance.
-func (a *Assistant) acquireStream(userID string) (func(), error) {
+// StreamSlots counts each user's open reply streams across instances (Redis in
+// production: internal/relay). Without it the limit holds per instance.
+type StreamSlots interface {
+	// Acquire takes a slot for streamID unless userID holds limit live ones. A slot
+	// lapses at expires even if never released (its instance died).
+	Acquire(ctx context.Context, userID, streamID string, limit int, now, expires time.Time) (bool, error)
+	Release(ctx context.Context, userID, streamID string) error
+}
+
+// errTooManyStreams is the answer to one stream too many.
+func (a *Assistant) errTooManyStreams() error {
+	return &Error{Code: CodeRateLimited, RetryAfter: 5 * time.Second,
+		Message: fmt.Sprintf("too many open reply streams (at most %d at once)", a.cfg.ConcurrentStreams)}
+}
+
+// acquireStream takes one of the user's concurrent stream slots: across instances
+// when there are shared slots, else on this instance (also when the shared slots
+// cannot be reached: a Redis outage must not stop replies).
+func (a *Assistant) acquireStream(ctx context.Context, userID string) (func(), error) {
+	if a.slots != nil {
+		release, err := a.acquireSharedStream(ctx, userID)
+		if err == nil || ErrorCode(err) == CodeRateLimited {
+			return release, err
+		}
+		a.log.WarnContext(ctx, "shared stream limit unavailable; counting on this instance", "err", err)
+	}
+	return a.acquireLocalStream(userID)
+}
+
+func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (func(), error) {
+	id := a.newID()
+	now := a.now()
+	// Streams end with their reply, which ends within MaxDuration; the margin covers
+	// a reply that was already running when the stream joined it.
+	expires := now.Add(2*a.cfg.MaxDuration + time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, relayTimeout)
+	defer cancel()
+	ok, err := a.slots.Acquire(ctx, userID, id, a.cfg.ConcurrentStreams, now, expires)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, a.errTooManyStreams()
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
+		defer cancel()
+		if err := a.slots.Release(ctx, userID, id); err != nil {
+			a.log.Warn("releasing a stream slot failed; it lapses by itself", "user_id", userID, "err", err)
+		}
+	}, nil
+}
+
+// acquireLocalStream takes one of the user's concurrent stream slots on this instance.
+func (a *Assistant) acquireLocalStream(userID string) (func(), error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.streams[userID] >= a.cfg.ConcurrentStreams {
-		return nil, &Error{Code: CodeRateLimited, RetryAfter: 5 * time.Second,
-			Message: fmt.Sprintf("too many open reply streams (at most %d at once)", a.cfg.ConcurrentStreams)}
+		return nil, a.errTooManyStreams()
 	}
 	a.streams[userID]++
 	return func() {
