@@ -109,6 +109,15 @@ func TestRelayOutageFallsBackToDatabase(t *testing.T) {
 	if got := joinDeltas(t, append(head, rest...), 1); got != "Invoices are under Billing." || rest[len(rest)-1].Event != "done" {
 		t.Fatalf("generating instance's client got %q, final %+v", got, rest[len(rest)-1])
 	}
+
+	// Still without Redis, the instance keeps answering: its stream limit falls back
+	// to counting on the instance.
+	next := gen.createTicket(usr.Token, "Receipt", "Can I get a receipt?")
+	fake.Enqueue(llmtest.Reply("Yes."))
+	evs = gen.openStream(aiPath(next.ID), usr.Token, nil).all(t)
+	if last := evs[len(evs)-1]; last.Event != "done" {
+		t.Fatalf("with Redis down: final event %+v, want done", last)
+	}
 }
 
 // With Redis, a user's concurrent-stream limit holds across instances.
