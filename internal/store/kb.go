@@ -141,21 +141,6 @@ func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 	return translate("delete article", mustAffect(res, err, "article", id))
 }
 
-// mustAffect turns an Exec that matched no row into support.ErrNotFound.
-func mustAffect(res sql.Result, err error, what, id string) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%s %q: %w", what, id, support.ErrNotFound)
-	}
-	return nil
-}
-
 // ArticleByID returns the article with id, or support.ErrNotFound.
 func (db *DB) ArticleByID(ctx context.Context, id string) (*support.Article, error) {
 	a, err := scanArticle(db.sql.QueryRowContext(ctx, db.kq.articleByID, id))

@@ -27,15 +27,8 @@ func (db *DB) AddMessage(ctx context.Context, m *support.Message) error {
 // concurrent messages on the same ticket.
 func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *support.Message) error {
 	res, err := tx.ExecContext(ctx, db.q.touchTicket, m.TicketID, timestamp(m.CreatedAt))
-	if err != nil {
+	if err := mustAffect(res, err, "ticket", m.TicketID); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("ticket %q: %w", m.TicketID, support.ErrNotFound)
 	}
 	_, err = tx.ExecContext(ctx, db.q.createMessage,
 		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt))

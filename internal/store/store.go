@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -99,6 +100,21 @@ func (e lineError) Unwrap() error { return e.err }
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface {
 	Scan(dest ...any) error
+}
+
+// mustAffect turns an Exec that matched no row into support.ErrNotFound.
+func mustAffect(res sql.Result, err error, what, id string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %q: %w", what, id, support.ErrNotFound)
+	}
+	return nil
 }
 
 // queryAll runs query and scans every row with scan. The result is never nil.
