@@ -48,45 +48,16 @@ type streamFunc func(ctx context.Context, first func()) streamResult
 // supportdStream reads GET /tickets/{id}/ai-response: delta events, then done.
 func supportdStream(client *http.Client, base, ticketID, token string, want int, wantText string, c *counters) streamFunc {
 	return func(ctx context.Context, first func()) (res streamResult) {
-		res.start = time.Now()
-		defer func() { finishStream(&res, first, c) }()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/tickets/"+ticketID+"/ai-response", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Accept", "text/event-stream")
-		resp, err := client.Do(req)
-		if err != nil {
-			res.err = err
-			return
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			res.err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
-			return
-		}
-		c.opened()
-		defer c.open.Add(-1)
-		br := bufio.NewReaderSize(resp.Body, 4096)
-		var long []byte // a line longer than br's buffer (a long reply's done event)
 		event := ""
-		for {
-			line, err := readLine(br, &long)
-			if err != nil {
-				if !res.done {
-					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
-				}
-				break
-			}
+		readStream(client, req, want, first, c, &res, func(line []byte) {
 			switch {
 			case bytes.HasPrefix(line, []byte("event: ")):
 				event = string(bytes.TrimSpace(line[len("event: "):]))
 				if event == "delta" {
-					if res.deltas == 0 {
-						res.first = time.Now()
-						first()
-					}
-					res.deltas++
-					c.deltas.Add(1)
+					res.delta(first, c)
 				}
 			case bytes.HasPrefix(line, []byte("data: ")) && event == "done":
 				res.done = true
@@ -96,11 +67,8 @@ func supportdStream(client *http.Client, base, ticketID, token string, want int,
 			case bytes.HasPrefix(line, []byte("data: ")) && event == "error":
 				res.err = fmt.Errorf("error event: %s", bytes.TrimSpace(line))
 			}
-		}
-		if res.err == nil && res.deltas != want {
-			res.err = fmt.Errorf("got %d deltas, want %d", res.deltas, want)
-		}
-		return
+		})
+		return res
 	}
 }
 
@@ -109,57 +77,69 @@ func supportdStream(client *http.Client, base, ticketID, token string, want int,
 func directStream(client *http.Client, url string, body []byte, want int, c *counters) streamFunc {
 	contentKey := []byte(`"content":"`)
 	return func(ctx context.Context, first func()) (res streamResult) {
-		res.start = time.Now()
-		defer func() { finishStream(&res, first, c) }()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+upstreamKey)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			res.err = err
-			return
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			res.err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
-			return
-		}
-		c.opened()
-		defer c.open.Add(-1)
-		br := bufio.NewReaderSize(resp.Body, 4096)
-		var long []byte // a line longer than br's buffer (a long reply's done event)
-		for {
-			line, err := readLine(br, &long)
-			if err != nil {
-				if !res.done {
-					res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
-				}
-				break
-			}
-			if !bytes.HasPrefix(line, []byte("data: ")) {
-				continue
-			}
-			if bytes.HasPrefix(line, []byte("data: [DONE]")) {
+		readStream(client, req, want, first, c, &res, func(line []byte) {
+			switch {
+			case !bytes.HasPrefix(line, []byte("data: ")):
+			case bytes.HasPrefix(line, []byte("data: [DONE]")):
 				res.done = true
-				continue
-			}
-			// The role chunk has "content":"" and the final one no content: neither counts.
-			if i := bytes.Index(line, contentKey); i >= 0 && i+len(contentKey) < len(line) && line[i+len(contentKey)] != '"' {
-				if res.deltas == 0 {
-					res.first = time.Now()
-					first()
+			default:
+				// The role chunk has "content":"" and the final one no content: neither counts.
+				if i := bytes.Index(line, contentKey); i >= 0 && i+len(contentKey) < len(line) && line[i+len(contentKey)] != '"' {
+					res.delta(first, c)
 				}
-				res.deltas++
-				c.deltas.Add(1)
 			}
-		}
-		if res.err == nil && res.deltas != want {
-			res.err = fmt.Errorf("got %d deltas, want %d", res.deltas, want)
-		}
+		})
+		return res
+	}
+}
+
+// readStream sends req and hands each line of a 200 response to onLine until the
+// body ends, recording into res; then it checks that want deltas came.
+func readStream(client *http.Client, req *http.Request, want int, first func(), c *counters, res *streamResult, onLine func([]byte)) {
+	res.start = time.Now()
+	defer finishStream(res, first, c)
+	resp, err := client.Do(req)
+	if err != nil {
+		res.err = err
 		return
 	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		res.err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
+		return
+	}
+	c.opened()
+	defer c.open.Add(-1)
+	br := bufio.NewReaderSize(resp.Body, 4096)
+	var long []byte // a line longer than br's buffer (a long reply's done event)
+	for {
+		line, err := readLine(br, &long)
+		if err != nil {
+			if !res.done {
+				res.err = fmt.Errorf("after %d deltas: %w", res.deltas, err)
+			}
+			break
+		}
+		onLine(line)
+	}
+	if res.err == nil && res.deltas != want {
+		res.err = fmt.Errorf("got %d deltas, want %d", res.deltas, want)
+	}
+}
+
+// delta counts one content token; the first one marks the time to first token.
+func (r *streamResult) delta(first func(), c *counters) {
+	if r.deltas == 0 {
+		r.first = time.Now()
+		first()
+	}
+	r.deltas++
+	c.deltas.Add(1)
 }
 
 func finishStream(res *streamResult, first func(), c *counters) {
