@@ -40,7 +40,6 @@ type Options struct {
 	Argon2      *auth.Argon2Params
 	SkipMigrate bool
 	KeepAlive   time.Duration // reply-stream keep-alive period; default 15s
-	StartHold   time.Duration // how long reply-stream headers wait for the first event; default 150ms
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -105,8 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets, Users: db,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID})
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
-		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
-		StartHold: opts.StartHold})
+		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})
 	return a, nil
 }
 

@@ -33,6 +33,10 @@ func (s *Server) aiRoutes() {
 		http.StatusCreated, authenticated, 401, 404), s.streamToken)
 }
 
+// replyStartHold is how long a reply stream's headers wait for its first event, so a
+// reply failing at once is a 503 rather than a stream of one error event.
+const replyStartHold = 150 * time.Millisecond
+
 type aiResponseInput struct {
 	ID          string `path:"id" doc:"Ticket id"`
 	LastEventID string `header:"Last-Event-ID" doc:"Resume after this event id"`
@@ -55,7 +59,7 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	if err := stream.Start(ctx, s.deps.StartHold); err != nil {
+	if err := stream.Start(ctx, replyStartHold); err != nil {
 		stream.Close()
 		return nil, s.apiError(ctx, err)
 	}

@@ -38,9 +38,6 @@ type Deps struct {
 	PublicURL string // base for absolute links; empty: derived from the request
 	TokenTTL  time.Duration
 	KeepAlive time.Duration // longest silence on a reply stream; default 15s
-	// StartHold is how long a reply stream's headers wait for its first event, so a
-	// reply failing at once is a 503 rather than a stream of one error; default 150ms.
-	StartHold time.Duration
 }
 
 // Server is supportd's HTTP handler.
@@ -56,9 +53,6 @@ type Server struct {
 func New(deps Deps) *Server {
 	if deps.KeepAlive <= 0 {
 		deps.KeepAlive = 15 * time.Second // below common proxy idle timeouts (30-60s)
-	}
-	if deps.StartHold <= 0 {
-		deps.StartHold = 150 * time.Millisecond
 	}
 	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
 	s.api = humago.New(s.mux, apiConfig(deps.Version))

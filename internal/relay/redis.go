@@ -77,7 +77,7 @@ func (r *Redis) Publish(ctx context.Context, replyID string, evs ...support.Stre
 // Read returns the reply's events after event id after, oldest first, without
 // waiting; none when the reply has no stream (never published, or expired).
 func (r *Redis) Read(ctx context.Context, replyID string, after int) ([]support.StreamEvent, error) {
-	res, err := r.rdb.XRangeN(ctx, key(replyID), "("+"0-"+strconv.Itoa(after), "+", batch).Result()
+	res, err := r.rdb.XRangeN(ctx, key(replyID), "(0-"+strconv.Itoa(after), "+", batch).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
