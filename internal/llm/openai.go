@@ -145,21 +145,21 @@ func (o *OpenAI) Stream(ctx context.Context, req Request, emit func(string) erro
 	msgs, given := buildPrompt(req, o.cfg.PromptTokens)
 	run := o.newRun(ctx, emit)
 	defer run.close()
-	stream := o.svc.NewStreaming(run.ctx, o.params(req, msgs),
-		option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
-	defer stream.Close()
-	var err error
-	for err == nil && stream.Next() {
-		err = run.onChunk(stream.Current())
-	}
-	if err == nil {
-		err = run.endErr(stream.Err())
-	}
+	err := run.consume(o.open(run, req, msgs))
 	res := run.result(given)
 	if err != nil {
 		return res, run.classify(err)
 	}
 	return res, nil
+}
+
+// open sends the request. It is kept out of Stream, which stays on the stack for
+// the whole reply, because the request parameters make a large frame.
+//
+//go:noinline
+func (o *OpenAI) open(run *streamRun, req Request, msgs []Message) *chunkStream {
+	return o.svc.NewStreaming(run.ctx, o.params(req, msgs),
+		option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
 }
 
 func (o *OpenAI) params(req Request, msgs []Message) openai.ChatCompletionNewParams {

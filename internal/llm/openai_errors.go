@@ -1,15 +1,12 @@
 package llm
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3"
@@ -74,41 +71,6 @@ func apiMessage(err error, status int) string {
 		return t
 	}
 	return "upstream error"
-}
-
-// doneWatcher passes a response body through and records whether one of
-// its lines is the SSE terminator "data: [DONE]". It only keeps the first
-// bytes of the current line, so it costs no allocation per line.
-type doneWatcher struct {
-	io.ReadCloser
-	seen *atomic.Bool
-	line []byte
-}
-
-// doneLineCap is longer than any accepted terminator line, so that longer
-// lines never compare equal.
-const doneLineCap = 16
-
-func (w *doneWatcher) Read(p []byte) (int, error) {
-	n, err := w.ReadCloser.Read(p)
-	for _, b := range p[:n] {
-		w.observe(b)
-	}
-	return n, err
-}
-
-func (w *doneWatcher) observe(b byte) {
-	if b != '\n' && b != '\r' {
-		if len(w.line) < doneLineCap {
-			w.line = append(w.line, b)
-		}
-		return
-	}
-	line := bytes.TrimRight(w.line, " \t")
-	if bytes.Equal(line, []byte("data: [DONE]")) || bytes.Equal(line, []byte("data:[DONE]")) {
-		w.seen.Store(true)
-	}
-	w.line = w.line[:0]
 }
 
 // citeMarker matches "[2]" and "[1, 3]".

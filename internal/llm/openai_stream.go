@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,12 +12,14 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/tidwall/gjson"
 )
 
 var (
-	errNoDone   = errors.New("stream ended without [DONE]")
-	errRedirect = errors.New("redirect not followed")
+	errNoDone         = errors.New("stream ended without [DONE]")
+	errMalformedChunk = errors.New("malformed chunk")
+	errRedirect       = errors.New("redirect not followed")
 )
 
 // streamRun is the state of one OpenAI.Stream call.
@@ -34,7 +37,6 @@ type streamRun struct {
 	stop    context.CancelFunc
 	timer   *time.Timer
 	started atomic.Bool // a delta was emitted; read by the timer's goroutine
-	sawDone atomic.Bool // the body carried "data: [DONE]"
 	resp    *http.Response
 	emit    func(string) error
 	emitErr error
@@ -66,9 +68,7 @@ func (r *streamRun) close() {
 	r.cancel(nil)
 }
 
-// middleware refuses redirects and watches the body for the [DONE] line:
-// openai-go ends a stream the same way on [DONE] and on a clean EOF, but a
-// stream that ends without [DONE] was cut short.
+// middleware refuses redirects: they would carry the API key elsewhere.
 func (r *streamRun) middleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 	res, err := next(req)
 	if err != nil || res == nil {
@@ -78,30 +78,73 @@ func (r *streamRun) middleware(req *http.Request, next option.MiddlewareNext) (*
 		res.Body.Close()
 		return nil, &UpstreamError{Status: res.StatusCode, Err: errRedirect}
 	}
-	if res.StatusCode < 300 {
-		res.Body = &doneWatcher{ReadCloser: res.Body, seen: &r.sawDone}
-	}
 	return res, nil
 }
 
-// onChunk handles one decoded chunk.
-func (r *streamRun) onChunk(c openai.ChatCompletionChunk) error {
-	raw := c.RawJSON()
-	if e := gjson.Get(raw, "x_groq.error"); e.Exists() && e.Type != gjson.Null {
-		return fmt.Errorf("upstream stopped the stream: %s", e.String())
+// chunkStream is what openai-go returns for a streaming chat completion.
+type chunkStream = ssestream.Stream[openai.ChatCompletionChunk]
+
+// consume handles the reply's chunks until "data: [DONE]"; a stream that ends
+// without it was cut short.
+//
+// The SSE framing is decoded by openai-go's decoder, but each chunk's few fields
+// are read with gjson instead of stream.Next's unmarshalling into
+// ChatCompletionChunk: Next has a 16 KiB stack frame, so every generating
+// goroutine held a 32 KiB stack for the whole reply (see docs/benchmarks.md).
+func (r *streamRun) consume(stream *chunkStream) error {
+	defer stream.Close()
+	if err := stream.Err(); err != nil {
+		return err // the request failed; classify reads r.resp
 	}
-	if u, ok := usageFrom(raw); ok {
+	dec := ssestream.NewDecoder(r.resp)
+	if dec == nil {
+		return errNoDone
+	}
+	for dec.Next() {
+		data := dec.Event().Data
+		if bytes.HasPrefix(data, []byte("[DONE]")) {
+			return nil
+		}
+		if err := r.onChunk(data); err != nil {
+			return err
+		}
+	}
+	if err := dec.Err(); err != nil {
+		return err
+	}
+	return errNoDone
+}
+
+// onChunk handles one chunk's JSON: its content delta (choice 0), model and
+// usage, or the error it carries.
+func (r *streamRun) onChunk(data []byte) error {
+	if !gjson.ValidBytes(data) {
+		return fmt.Errorf("%w: %.100q", errMalformedChunk, data)
+	}
+	chunk := gjson.ParseBytes(data)
+	if e := chunk.Get("error"); e.Exists() {
+		return fmt.Errorf("upstream sent an error event: %s", oneLine(e.String(), 300))
+	}
+	if e := chunk.Get("x_groq.error"); e.Exists() && e.Type != gjson.Null {
+		return fmt.Errorf("upstream stopped the stream: %s", oneLine(e.String(), 300))
+	}
+	if u, ok := usageFrom(chunk); ok {
 		r.usage = u
 	}
-	if c.Model != "" {
-		r.model = c.Model
+	if m := chunk.Get("model").String(); m != "" {
+		r.model = m
 	}
-	for _, ch := range c.Choices {
-		if ch.Index == 0 && ch.Delta.Content != "" {
-			if err := r.deliver(ch.Delta.Content); err != nil {
-				return err
+	var err error
+	chunk.Get("choices").ForEach(func(_, ch gjson.Result) bool {
+		if ch.Get("index").Int() == 0 {
+			if content := ch.Get("delta.content").String(); content != "" {
+				err = r.deliver(content)
 			}
 		}
+		return err == nil
+	})
+	if err != nil {
+		return err
 	}
 	if r.started.Load() {
 		r.timer.Reset(r.o.cfg.IdleTimeout)
@@ -120,9 +163,9 @@ func (r *streamRun) deliver(delta string) error {
 }
 
 // usageFrom reads Groq's x_groq.usage, or the standard top-level usage.
-func usageFrom(raw string) (Usage, bool) {
+func usageFrom(chunk gjson.Result) (Usage, bool) {
 	for _, path := range [...]string{"x_groq.usage", "usage"} {
-		if u := gjson.Get(raw, path); u.IsObject() {
+		if u := chunk.Get(path); u.IsObject() {
 			return Usage{
 				PromptTokens:     int(u.Get("prompt_tokens").Int()),
 				CompletionTokens: int(u.Get("completion_tokens").Int()),
@@ -130,14 +173,6 @@ func usageFrom(raw string) (Usage, bool) {
 		}
 	}
 	return Usage{}, false
-}
-
-// endErr turns the end of the stream into an error, if it is one.
-func (r *streamRun) endErr(err error) error {
-	if err == nil && !r.sawDone.Load() {
-		return errNoDone
-	}
-	return err
 }
 
 func (r *streamRun) result(given []Passage) Result {

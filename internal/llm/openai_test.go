@@ -289,3 +289,46 @@ func TestOpenAICitesAllGivenPassagesWhenReplyNamesNone(t *testing.T) {
 		t.Fatalf("citations %+v err %v, want both given passages", res.Citations, err)
 	}
 }
+
+// rawSSE serves body verbatim as a streaming chat completion, for wire details
+// the scripted fake does not produce.
+func rawSSE(t *testing.T, body string) *llm.OpenAI {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(s.Close)
+	return llm.NewOpenAI(llm.OpenAIConfig{BaseURL: s.URL + "/openai/v1", APIKey: testKey, Model: "m",
+		FirstTokenTimeout: testFirstToken, IdleTimeout: testIdle, TotalTimeout: 5 * time.Second})
+}
+
+func TestOpenAIChunkDecoding(t *testing.T) {
+	body := ": keep-alive comment\r\n\r\n" +
+		"event: message\r\ndata: {\"model\":\"served-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\r\n\r\n" +
+		"data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other choice\"}},{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\r\n\r\n" +
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo \\\"you\\\"\"}}]}\n\n" +
+		"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\n" +
+		"data: [DONE]\n\n"
+	res, text, err := stream(t, rawSSE(t, body), sampleRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != `Hello "you"` {
+		t.Errorf("text %q: want choice 0's deltas only, unescaped", text)
+	}
+	if res.Model != "served-model" || res.Usage != (llm.Usage{PromptTokens: 7, CompletionTokens: 3}) {
+		t.Errorf("model %q usage %+v", res.Model, res.Usage)
+	}
+}
+
+func TestOpenAIErrorEventEndsStream(t *testing.T) {
+	body := "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n" +
+		"data: {\"error\":{\"message\":\"internal failure\"}}\n\n" +
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}}]}\n\n" +
+		"data: [DONE]\n\n"
+	_, text, err := stream(t, rawSSE(t, body), sampleRequest())
+	if text != "a" || !errors.Is(err, llm.ErrInterrupted) || !strings.Contains(err.Error(), "internal failure") {
+		t.Errorf("text %q err %v: want the stream to end at the error event", text, err)
+	}
+}
