@@ -108,16 +108,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	return a, nil
 }
 
-// Close lets running AI generations store their outcome (for up to the shutdown
-// period), then releases the database.
+// Close lets running AI generations store their outcome and the reply streams
+// relaying them finish (for up to the shutdown period), then releases the database.
 func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownPeriod)
+	defer cancel()
 	done := make(chan struct{})
 	go func() { a.Assistant.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(a.Config.ShutdownPeriod):
+	case <-ctx.Done():
 		a.Log.Warn("AI generations still running at shutdown; they will be marked failed on the next start")
 	}
+	a.Server.Drain(ctx)
 	if a.redis != nil {
 		a.redis.Close()
 	}

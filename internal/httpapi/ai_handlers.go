@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/supportd/supportd/internal/support"
 )
@@ -63,10 +64,7 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 		stream.Close()
 		return nil, s.apiError(ctx, err)
 	}
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		defer stream.Close()
-		s.writeEvents(hctx, stream)
-	}}, nil
+	return &huma.StreamResponse{Body: func(hctx huma.Context) { s.serveStream(hctx, stream) }}, nil
 }
 
 func parseLastEventID(v string) (int, error) {
@@ -80,26 +78,31 @@ func parseLastEventID(v string) (int, error) {
 	return n, nil
 }
 
-// writeEvents relays the stream as Server-Sent Events until its final event or
-// until the client leaves. The write deadline is pushed forward per write so the
-// server's WriteTimeout never cuts a stream. Events that are already waiting
-// (a burst, or a client catching up) go out with one flush, not one each.
-func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
-	ctx := hctx.Context()
-	w, ok := hctx.BodyWriter().(http.ResponseWriter)
-	if !ok {
-		s.log.ErrorContext(ctx, "SSE: body writer is not an http.ResponseWriter")
-		return
-	}
-	rc := http.NewResponseController(w)
+// serveStream sends the stream's response: from a goroutine of its own when the
+// connection can be handed off (see sse_handoff.go), else through w.
+func (s *Server) serveStream(hctx huma.Context, stream *support.ReplyStream) {
+	r, w := humago.Unwrap(hctx)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if s.flush(rc) != nil {
+	if sink := handOff(r, w); sink != nil {
+		s.pump(r.Context(), sink, stream)
 		return
 	}
+	defer stream.Close()
+	sink := responseSink{w: w, rc: http.NewResponseController(w)}
+	w.WriteHeader(http.StatusOK)
+	if sink.Flush() == nil {
+		s.relayEvents(r.Context(), sink, stream)
+	}
+}
+
+// relayEvents writes the stream as Server-Sent Events until its final event, until
+// the client leaves or until ctx ends. The write deadline is pushed forward per
+// write, so the server's WriteTimeout never cuts a stream. Events that are already
+// waiting (a burst, or a client catching up) go out with one flush, not one each.
+func (s *Server) relayEvents(ctx context.Context, sink eventSink, stream *support.ReplyStream) {
 	var buf []byte
 	for {
 		ev, err := stream.Next(ctx, s.deps.KeepAlive)
@@ -107,32 +110,30 @@ func (s *Server) writeEvents(hctx huma.Context, stream *support.ReplyStream) {
 		case errors.Is(err, io.EOF):
 			return
 		case errors.Is(err, support.ErrKeepAlive):
-			_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive))
-			_, err = io.WriteString(w, ": keep-alive\n\n")
+			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+			_, err = io.WriteString(sink, ": keep-alive\n\n")
 		case err != nil:
 			if ctx.Err() == nil {
 				s.log.WarnContext(ctx, "reply stream failed", "err", err)
-				s.writeEvent(w, rc, support.StreamEvent{Kind: support.EventError, Data: []byte(`{"detail":"the reply stream failed"}`)})
+				_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+				if _, err := sink.Write(appendEvent(nil, support.StreamEvent{Kind: support.EventError,
+					Data: []byte(`{"detail":"the reply stream failed"}`)})); err == nil {
+					_ = sink.Flush()
+				}
 			}
 			return
 		default:
 			buf = appendEvent(buf[:0], ev)
-			_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive + 10*time.Second))
-			_, err = w.Write(buf)
+			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+			_, err = sink.Write(buf)
 			if err == nil && stream.Buffered() {
 				continue // flush once the waiting events are written
 			}
 		}
-		if err != nil || s.flush(rc) != nil {
+		if err != nil || sink.Flush() != nil {
 			return // the client is gone; generation carries on without it
 		}
 	}
-}
-
-func (s *Server) writeEvent(w io.Writer, rc *http.ResponseController, ev support.StreamEvent) error {
-	_ = rc.SetWriteDeadline(time.Now().Add(s.deps.KeepAlive + 10*time.Second))
-	_, err := w.Write(appendEvent(nil, ev))
-	return err
 }
 
 // appendEvent appends ev in the text/event-stream format; an event without an id
@@ -148,10 +149,6 @@ func appendEvent(b []byte, ev support.StreamEvent) []byte {
 	b = append(b, "\ndata: "...)
 	b = append(b, ev.Data...)
 	return append(b, "\n\n"...)
-}
-
-func (s *Server) flush(rc *http.ResponseController) error {
-	return rc.Flush()
 }
 
 type streamTokenOutput struct {

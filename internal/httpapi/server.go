@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -47,6 +48,11 @@ type Server struct {
 	api     huma.API
 	mux     *http.ServeMux
 	handler http.Handler
+
+	// Reply streams handed off from net/http (sse_handoff.go).
+	pumps     sync.WaitGroup
+	pumpsCtx  context.Context
+	stopPumps context.CancelFunc
 }
 
 // New builds the handler with every route and middleware.
@@ -55,6 +61,7 @@ func New(deps Deps) *Server {
 		deps.KeepAlive = 15 * time.Second // below common proxy idle timeouts (30-60s)
 	}
 	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
+	s.pumpsCtx, s.stopPumps = context.WithCancel(context.Background())
 	s.api = humago.New(s.mux, apiConfig(deps.Version))
 	s.api.UseMiddleware(s.authenticate)
 	s.routes()

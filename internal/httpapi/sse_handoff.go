@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"time"
+
+	"github.com/supportd/supportd/internal/support"
+)
+
+// A reply stream lasts as long as the reply, often a minute. Served the ordinary
+// way it holds, for all that time, net/http's connection goroutine (with the stack
+// it grew authenticating and reading the database), the connection's
+// background-read goroutine and its buffers. So for an HTTP/1.1 GET, once the
+// request is authorized and the stream has started, the handler takes the
+// connection over (Hijack), and a goroutine of its own, with a small stack and a
+// buffer sized to one burst of events, writes the response: the head in net/http's
+// own header format, then the events in chunked transfer coding (httputil's
+// writer), closing the connection at the end. Measured in docs/benchmarks.md.
+// HTTP/2 requests, and writers that cannot be hijacked, stream through the
+// ResponseWriter as before.
+
+// eventSink is where relayEvents writes: buffered writes, one flush per burst of
+// events, a deadline per write.
+type eventSink interface {
+	io.Writer
+	Flush() error
+	SetWriteDeadline(time.Time) error
+}
+
+// responseSink streams through net/http's ResponseWriter.
+type responseSink struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s responseSink) Write(b []byte) (int, error)        { return s.w.Write(b) }
+func (s responseSink) Flush() error                       { return s.rc.Flush() }
+func (s responseSink) SetWriteDeadline(t time.Time) error { return s.rc.SetWriteDeadline(t) }
+
+// connSink writes a hijacked response: each Write becomes one chunk in buf, and
+// Flush sends buf with a single write.
+type connSink struct {
+	conn   net.Conn
+	buf    bytes.Buffer
+	chunks io.WriteCloser // httputil's chunked writer, into buf
+}
+
+func newConnSink(conn net.Conn) *connSink {
+	s := &connSink{conn: conn}
+	s.chunks = httputil.NewChunkedWriter(&s.buf)
+	return s
+}
+
+func (s *connSink) Write(b []byte) (int, error)        { return s.chunks.Write(b) }
+func (s *connSink) SetWriteDeadline(t time.Time) error { return s.conn.SetWriteDeadline(t) }
+
+func (s *connSink) Flush() error {
+	if s.buf.Len() == 0 {
+		return nil
+	}
+	_, err := s.conn.Write(s.buf.Bytes())
+	s.buf.Reset()
+	return err
+}
+
+// finish ends the body (the last chunk and an empty trailer) and sends what is left.
+func (s *connSink) finish() error {
+	_ = s.chunks.Close() // writes "0\r\n" into buf
+	s.buf.WriteString("\r\n")
+	return s.Flush()
+}
+
+// handOff takes over the connection of an HTTP/1.1 GET and returns a sink holding
+// the response head (200, h and the framing headers), or nil when the response
+// must go through w: another method or protocol, or a writer that cannot be
+// hijacked.
+func handOff(r *http.Request, w http.ResponseWriter) *connSink {
+	if r.Method != http.MethodGet || r.ProtoMajor != 1 || r.ProtoMinor < 1 {
+		return nil
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil
+	}
+	h := w.Header()
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	h.Set("Transfer-Encoding", "chunked")
+	h.Set("Connection", "close") // the connection is ours now; net/http cannot reuse it
+	s := newConnSink(conn)
+	s.buf.WriteString("HTTP/1.1 200 OK\r\n")
+	_ = h.Write(&s.buf) // into a bytes.Buffer: cannot fail
+	s.buf.WriteString("\r\n")
+	return s
+}
+
+// pump relays stream to a hijacked connection on its own goroutine. It keeps the
+// request context's values (log fields) but not its cancellation, which net/http
+// fires when the handler returns; Drain cancels it instead.
+func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.ReplyStream) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(reqCtx))
+	stopOnDrain := context.AfterFunc(s.pumpsCtx, cancel)
+	s.pumps.Add(1)
+	go func() {
+		defer s.pumps.Done()
+		defer cancel()
+		defer stopOnDrain()
+		defer sink.conn.Close()
+		defer stream.Close()
+		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+		if sink.Flush() != nil {
+			return
+		}
+		s.relayEvents(ctx, sink, stream)
+		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+		_ = sink.finish()
+	}()
+}
+
+// Drain waits for the reply streams handed off from net/http (which
+// http.Server.Shutdown does not track) to end, until ctx ends; then it stops the
+// rest and waits for them to return, which takes at most one write timeout.
+func (s *Server) Drain(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.pumps.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	s.stopPumps()
+	<-done
+}
+
+// writeWait bounds one write to a stream's client.
+func (s *Server) writeWait() time.Duration { return s.deps.KeepAlive + 10*time.Second }
