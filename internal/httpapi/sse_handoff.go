@@ -111,9 +111,13 @@ func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.Re
 		defer stopOnDrain()
 		defer sink.conn.Close()
 		defer stream.Close()
-		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
-		if sink.Flush() != nil {
-			return
+		// The head goes out with the first events when they are already there
+		// (one write), or at once, so the client knows the stream is open.
+		if !stream.Buffered() {
+			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+			if sink.Flush() != nil {
+				return
+			}
 		}
 		s.relayEvents(ctx, sink, stream)
 		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))

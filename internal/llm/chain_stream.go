@@ -25,10 +25,25 @@ func (c *Chain) Stream(ctx context.Context, req Request, emit func(string) error
 		if final := finalError(ctx, t, err); final != nil {
 			return res, final
 		}
-		errs = append(errs, err)
-		c.opts.Logger.WarnContext(ctx, "llm provider failed, trying the next one", "provider", l.p.Name(), "err", err)
+		errs = c.fallBack(ctx, l, errs, err)
 	}
-	return Result{}, fmt.Errorf("%w: %w", ErrUnavailable, errors.Join(errs...))
+	return Result{}, unavailable(errs)
+}
+
+// Stream, tryLink and call stay on the stack for a whole reply, so the work done
+// only between attempts lives in small functions of its own (fallBack,
+// unavailable, retryWait) that are kept out of their frames: every open stream's
+// generating goroutine then fits a smaller stack (see docs/benchmarks.md).
+
+//go:noinline
+func (c *Chain) fallBack(ctx context.Context, l link, errs []error, err error) []error {
+	c.opts.Logger.WarnContext(ctx, "llm provider failed, trying the next one", "provider", l.p.Name(), "err", err)
+	return append(errs, err)
+}
+
+//go:noinline
+func unavailable(errs []error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, errors.Join(errs...))
 }
 
 // finalError returns the error to hand back when no other provider may be
@@ -54,19 +69,27 @@ func (c *Chain) tryLink(ctx context.Context, l link, req Request, t *emitTracker
 		if err == nil || t.started || ctx.Err() != nil {
 			return res, err
 		}
-		if attempt >= c.opts.MaxAttempts || !isRetryable(err) {
+		if err := c.retryWait(ctx, l, attempt, err); err != nil {
 			return res, err
-		}
-		delay, ok := c.retryDelay(attempt, err)
-		if !ok {
-			return res, err
-		}
-		c.opts.Logger.WarnContext(ctx, "llm attempt failed, retrying", "provider", l.p.Name(),
-			"attempt", attempt, "delay", delay, "err", err)
-		if serr := c.opts.Sleep(ctx, delay); serr != nil {
-			return res, serr
 		}
 	}
+}
+
+// retryWait sleeps before the next attempt at a provider and returns nil, or
+// returns the error to give up with: err itself when it may not be retried.
+//
+//go:noinline
+func (c *Chain) retryWait(ctx context.Context, l link, attempt int, err error) error {
+	if attempt >= c.opts.MaxAttempts || !isRetryable(err) {
+		return err
+	}
+	delay, ok := c.retryDelay(attempt, err)
+	if !ok {
+		return err
+	}
+	c.opts.Logger.WarnContext(ctx, "llm attempt failed, retrying", "provider", l.p.Name(),
+		"attempt", attempt, "delay", delay, "err", err)
+	return c.opts.Sleep(ctx, delay)
 }
 
 // call makes one attempt through the provider's breaker. An open breaker

@@ -145,21 +145,21 @@ func (o *OpenAI) Stream(ctx context.Context, req Request, emit func(string) erro
 	msgs, given := buildPrompt(req, o.cfg.PromptTokens)
 	run := o.newRun(ctx, emit)
 	defer run.close()
-	err := run.consume(o.open(run, req, msgs))
-	res := run.result(given)
-	if err != nil {
-		return res, run.classify(err)
-	}
-	return res, nil
+	return run.outcome(given, run.consume(o.open(run, req, msgs)))
 }
 
-// open sends the request. It is kept out of Stream, which stays on the stack for
-// the whole reply, because the request parameters make a large frame.
-//
-//go:noinline
+// open sends the request and returns once the response headers are in. It does so
+// on a goroutine of its own: building and sending the request (openai-go's
+// reflective encoder, the HTTP/2 transport) runs deep, and the stack it grows
+// would otherwise stay with the goroutine that then waits on the reply for a
+// minute. The caller's goroutine keeps a small stack (see docs/benchmarks.md).
 func (o *OpenAI) open(run *streamRun, req Request, msgs []Message) *chunkStream {
-	return o.svc.NewStreaming(run.ctx, o.params(req, msgs),
-		option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
+	opened := make(chan *chunkStream, 1)
+	go func() {
+		opened <- o.svc.NewStreaming(run.ctx, o.params(req, msgs),
+			option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
+	}()
+	return <-opened
 }
 
 func (o *OpenAI) params(req Request, msgs []Message) openai.ChatCompletionNewParams {

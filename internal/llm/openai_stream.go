@@ -175,6 +175,18 @@ func usageFrom(chunk gjson.Result) (Usage, bool) {
 	return Usage{}, false
 }
 
+// outcome is what Stream returns once the stream has ended with err. It is not
+// inlined into Stream, which stays on the stack for the whole reply.
+//
+//go:noinline
+func (r *streamRun) outcome(given []Passage, err error) (Result, error) {
+	res := r.result(given)
+	if err != nil {
+		return res, r.classify(err)
+	}
+	return res, nil
+}
+
 func (r *streamRun) result(given []Passage) Result {
 	return Result{
 		Provider:  r.o.cfg.Name,

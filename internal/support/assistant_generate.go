@@ -37,23 +37,39 @@ type errorData struct {
 func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
 	defer a.bg.Done()
 	defer a.unclaim(reply.TicketID, g)
+	run := &generationRun{g: g, pub: &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}, start: time.Now()}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.MaxDuration)
-	defer cancel()
-	start := time.Now()
-	var ttft time.Duration
-	pub := &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}
-	res, err := a.gen.Stream(ctx, req, func(delta string) error {
-		if ttft == 0 {
-			ttft = time.Since(start)
-		}
-		pub.delta(g.appendDelta(delta), delta)
-		return nil
-	})
-	reply.Content, reply.ChunkEnds = g.snapshot()
+	res, err := a.gen.Stream(ctx, req, run.emit)
+	cancel()
+	a.record(run, reply, res, err)
+}
+
+// generationRun is the state generate shares with its emit callback. It lives on
+// the heap so that generate's frame, on the stack for the whole reply, stays small.
+type generationRun struct {
+	g     *generation
+	pub   *relayPublisher
+	start time.Time
+	ttft  time.Duration
+}
+
+func (r *generationRun) emit(delta string) error {
+	if r.ttft == 0 {
+		r.ttft = time.Since(r.start)
+	}
+	r.pub.delta(r.g.appendDelta(delta), delta)
+	return nil
+}
+
+// record fills in the reply's text and accounting and concludes it.
+//
+//go:noinline
+func (a *Assistant) record(run *generationRun, reply *AIReply, res llm.Result, err error) {
+	reply.Content, reply.ChunkEnds = run.g.snapshot()
 	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
-		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: ttft, TotalTime: time.Since(start),
+		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: run.ttft, TotalTime: time.Since(run.start),
 		Citations: citations(res.Citations)}
-	a.conclude(g, pub, reply, err)
+	a.conclude(run.g, run.pub, reply, err)
 }
 
 // conclude stores the reply's outcome and publishes the final event, in that order,
