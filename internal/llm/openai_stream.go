@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -87,32 +88,34 @@ type chunkStream = ssestream.Stream[openai.ChatCompletionChunk]
 // consume handles the reply's chunks until "data: [DONE]"; a stream that ends
 // without it was cut short.
 //
-// The SSE framing is decoded by openai-go's decoder, but each chunk's few fields
-// are read with gjson instead of stream.Next's unmarshalling into
-// ChatCompletionChunk: Next has a 16 KiB stack frame, so every generating
-// goroutine held a 32 KiB stack for the whole reply (see docs/benchmarks.md).
+// openai-go sends the request; its typed stream is not used to read the reply:
+// stream.Next unmarshals each chunk into a ChatCompletionChunk in a 16 KiB stack
+// frame (every generating goroutine then held a 32 KiB stack for the whole reply),
+// and its decoder keeps a 4 KiB buffer per stream. The events are read by
+// sseReader and each chunk's few fields with gjson (see docs/benchmarks.md).
 func (r *streamRun) consume(stream *chunkStream) error {
 	defer stream.Close()
 	if err := stream.Err(); err != nil {
 		return err // the request failed; classify reads r.resp
 	}
-	dec := ssestream.NewDecoder(r.resp)
-	if dec == nil {
+	if r.resp == nil || r.resp.Body == nil {
 		return errNoDone
 	}
-	for dec.Next() {
-		data := dec.Event().Data
-		if bytes.HasPrefix(data, []byte("[DONE]")) {
+	events := newSSEReader(r.resp.Body)
+	for {
+		data, err := events.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return errNoDone
+		case err != nil:
+			return err
+		case bytes.HasPrefix(data, []byte("[DONE]")):
 			return nil
 		}
 		if err := r.onChunk(data); err != nil {
 			return err
 		}
 	}
-	if err := dec.Err(); err != nil {
-		return err
-	}
-	return errNoDone
 }
 
 // onChunk handles one chunk's JSON: its content delta (choice 0), model and
