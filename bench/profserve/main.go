@@ -79,6 +79,7 @@ func servePprof(addr string) {
 	mux.HandleFunc("/debug/pprof/", httppprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
 	_ = http.ListenAndServe(addr, mux) // a profiling aid: if it cannot listen, the bench just gets no profiles
 }
 

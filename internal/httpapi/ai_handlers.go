@@ -16,7 +16,7 @@ import (
 
 // aiRoutes registers the assistant's operations.
 func (s *Server) aiRoutes() {
-	o := op("ai-response", http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
+	o := op(opAIResponse, http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
 		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 429, 503)
 	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content and cited articles) " +
 		"or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +
@@ -33,6 +33,9 @@ func (s *Server) aiRoutes() {
 		"Get a single-use token to open the reply stream from a browser's EventSource", "assistant",
 		http.StatusCreated, authenticated, 401, 404), s.streamToken)
 }
+
+// opAIResponse is the reply stream's operation id; authenticate treats it apart.
+const opAIResponse = "ai-response"
 
 // replyStartHold is how long a reply stream's headers wait for its first event, so a
 // reply failing at once is a 503 rather than a stream of one error event.
@@ -53,7 +56,7 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	stream, err := s.deps.Assistant.Open(ctx, actorFrom(ctx), in.ID, last)
+	stream, err := s.deps.Assistant.Open(ctx, callerFrom(ctx), in.ID, last)
 	if errors.Is(err, support.ErrNothingToResume) {
 		return &huma.StreamResponse{Body: func(hctx huma.Context) { hctx.SetStatus(http.StatusNoContent) }}, nil
 	}

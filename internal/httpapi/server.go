@@ -17,11 +17,6 @@ import (
 	"github.com/supportd/supportd/internal/swaggerui"
 )
 
-// Authenticator turns a bearer token into the caller.
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (support.Actor, error)
-}
-
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error

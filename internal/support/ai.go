@@ -51,6 +51,15 @@ type AIReply struct {
 	FinishedAt  time.Time
 }
 
+// ReplyContext is what Assistant.Open reads to decide on a reply request.
+type ReplyContext struct {
+	User          *User     // nil when the user no longer exists
+	Ticket        *Ticket   // nil when there is no such ticket
+	Thread        []Message // the ticket's messages, oldest first
+	RecentReplies int       // the user's replies created at or after the time asked about
+	OldestRecent  time.Time // when the oldest of those was created
+}
+
 // ReplyStore persists AI replies and stream tokens. StartReply returns an error
 // with CodeConflict when the ticket already has a streaming reply.
 type ReplyStore interface {
@@ -64,8 +73,9 @@ type ReplyStore interface {
 	LatestReply(ctx context.Context, ticketID string) (*AIReply, error)
 	// FailStaleReplies marks streaming replies whose heartbeat is older than before as failed.
 	FailStaleReplies(ctx context.Context, before, now time.Time) (int, error)
-	// CountRepliesSince counts a user's replies created at or after since, and the oldest one's time.
-	CountRepliesSince(ctx context.Context, userID string, since time.Time) (int, time.Time, error)
+	// LoadReplyContext reads what deciding on a reply request needs, in one round
+	// trip where the engine allows it.
+	LoadReplyContext(ctx context.Context, userID, ticketID string, since time.Time) (*ReplyContext, error)
 	CreateStreamToken(ctx context.Context, hash, userID, ticketID string, expiresAt time.Time) error
 	// ConsumeStreamToken marks an unexpired, unused token used and returns whom it was issued to.
 	ConsumeStreamToken(ctx context.Context, hash string, now time.Time) (userID, ticketID string, err error)

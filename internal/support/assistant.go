@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"log/slog"
 	"strings"
 	"sync"
@@ -107,30 +108,73 @@ func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 		active: map[string]*generation{}, streams: map[string]int{}}
 }
 
-// Open authorizes the actor on the ticket and returns the stream of its reply: the
+// Open authorizes the caller on the ticket and returns the stream of its reply: the
 // generation in progress if there is one (joined, not duplicated), the rest of the
 // latest reply when lastEventID > 0, or else a new generation.
-func (a *Assistant) Open(ctx context.Context, actor Actor, ticketID string, lastEventID int) (*ReplyStream, error) {
-	// The hourly count runs while the ticket is read; its answer is used only after
-	// the authorization check, so a 404 still wins over a 429.
-	limit := make(chan error, 1)
-	go func() { limit <- a.checkHourlyLimit(ctx, actor) }()
-	t, msgs, err := a.tickets.Ticket(ctx, actor, ticketID)
-	limitErr := <-limit
+func (a *Assistant) Open(ctx context.Context, caller Caller, ticketID string, lastEventID int) (*ReplyStream, error) {
+	adm, err := a.admit(ctx, caller, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	release, err := a.acquireStream(ctx, actor.UserID)
+	release, err := a.acquireStream(ctx, adm.actor.UserID)
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.open(ctx, actor, t, msgs, lastEventID, limitErr)
+	s, err := a.open(ctx, adm.actor, adm.ticket, adm.thread, lastEventID, adm.limitErr)
 	if err != nil {
 		release()
 		return nil, err
 	}
 	s.release = release
 	return s, nil
+}
+
+// admission is a reply request that passed the checks; limitErr is the hourly
+// limit's verdict, which applies only if the request starts a new reply.
+type admission struct {
+	actor    Actor
+	ticket   *Ticket
+	thread   []Message
+	limitErr error
+}
+
+// admit reads the caller's account, the ticket, its thread and the caller's recent
+// replies together (one database round trip on PostgreSQL, on the path to the first
+// token), then checks in this order: the user still exists (401), may see the
+// ticket (404), and how many replies it asked for in the last hour.
+func (a *Assistant) admit(ctx context.Context, caller Caller, ticketID string) (*admission, error) {
+	if _, err := uuid.Parse(ticketID); err != nil {
+		if _, err := a.confirm(ctx, caller); err != nil {
+			return nil, err
+		}
+		return nil, errTicketNotFound
+	}
+	now := a.timestamp()
+	rc, err := a.replies.LoadReplyContext(ctx, caller.UserID, ticketID, now.Add(-time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("load reply context: %w", err)
+	}
+	if rc.User == nil {
+		return nil, ErrUnauthenticated
+	}
+	actor := Actor{UserID: rc.User.ID, Role: rc.User.Role}
+	if err := a.tickets.checkVisible(ctx, actor, rc.Ticket); err != nil {
+		return nil, err
+	}
+	return &admission{actor: actor, ticket: rc.Ticket, thread: rc.Thread,
+		limitErr: a.hourlyLimit(rc.RecentReplies, rc.OldestRecent, now)}, nil
+}
+
+// confirm turns a caller into an actor, if its user still exists.
+func (a *Assistant) confirm(ctx context.Context, caller Caller) (Actor, error) {
+	u, err := a.users.UserByID(ctx, caller.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return Actor{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Actor{}, fmt.Errorf("load caller: %w", err)
+	}
+	return Actor{UserID: u.ID, Role: u.Role}, nil
 }
 
 func (a *Assistant) open(ctx context.Context, actor Actor, t *Ticket, msgs []Message, lastEventID int, limitErr error) (*ReplyStream, error) {

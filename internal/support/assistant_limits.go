@@ -81,14 +81,9 @@ func (a *Assistant) acquireLocalStream(userID string) (func(), error) {
 	}, nil
 }
 
-// checkHourlyLimit counts the user's replies in the last hour in the database, so
-// the limit holds across instances.
-func (a *Assistant) checkHourlyLimit(ctx context.Context, actor Actor) error {
-	now := a.timestamp()
-	n, oldest, err := a.replies.CountRepliesSince(ctx, actor.UserID, now.Add(-time.Hour))
-	if err != nil {
-		return fmt.Errorf("count replies: %w", err)
-	}
+// hourlyLimit judges n replies in the hour before now, the oldest created at
+// oldest. They are counted in the database, so the limit holds across instances.
+func (a *Assistant) hourlyLimit(n int, oldest, now time.Time) error {
 	if n < a.cfg.RepliesPerHour {
 		return nil
 	}
@@ -128,23 +123,17 @@ func (a *Assistant) IssueStreamToken(ctx context.Context, actor Actor, ticketID 
 // ErrBadStreamToken is the one answer to an unknown, used, expired or misdirected stream token.
 var ErrBadStreamToken = Errorf(CodeUnauthorized, "invalid or expired stream token")
 
-// RedeemStreamToken consumes a stream token for ticketID and returns its user.
-func (a *Assistant) RedeemStreamToken(ctx context.Context, token, ticketID string) (Actor, error) {
+// RedeemStreamToken consumes a stream token for ticketID and returns whom it was
+// issued to; Open confirms that user still exists.
+func (a *Assistant) RedeemStreamToken(ctx context.Context, token, ticketID string) (Caller, error) {
 	userID, boundTicket, err := a.replies.ConsumeStreamToken(ctx, hashToken(token), a.timestamp())
 	if errors.Is(err, ErrNotFound) || (err == nil && boundTicket != ticketID) {
-		return Actor{}, ErrBadStreamToken
+		return Caller{}, ErrBadStreamToken
 	}
 	if err != nil {
-		return Actor{}, fmt.Errorf("consume stream token: %w", err)
+		return Caller{}, fmt.Errorf("consume stream token: %w", err)
 	}
-	u, err := a.users.UserByID(ctx, userID)
-	if errors.Is(err, ErrNotFound) {
-		return Actor{}, ErrBadStreamToken
-	}
-	if err != nil {
-		return Actor{}, fmt.Errorf("stream token user: %w", err)
-	}
-	return Actor{UserID: u.ID, Role: u.Role}, nil
+	return Caller{UserID: userID}, nil
 }
 
 func hashToken(token string) string {

@@ -93,8 +93,8 @@ func (s *TicketService) Ticket(ctx context.Context, actor Actor, id string) (*Ti
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, nil, errTicketNotFound
 	}
-	// The thread is read while the ticket is checked, saving a round trip on the
-	// path to an AI reply's first token; it is dropped unless the check passes.
+	// The thread is read while the ticket is checked, saving a round trip; it is
+	// dropped unless the check passes.
 	thread := make(chan []Message, 1)
 	var msgErr error
 	go func() {
@@ -145,11 +145,22 @@ func (s *TicketService) visibleTicket(ctx context.Context, actor Actor, id strin
 	if err != nil {
 		return nil, fmt.Errorf("load ticket: %w", err)
 	}
-	if !actor.canViewTicket(t) {
-		s.log.WarnContext(ctx, "ticket access denied", "user_id", actor.UserID, "ticket_id", id)
-		return nil, errTicketNotFound
+	if err := s.checkVisible(ctx, actor, t); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// checkVisible applies the object-level policy to a loaded ticket (nil: none found).
+func (s *TicketService) checkVisible(ctx context.Context, actor Actor, t *Ticket) error {
+	if t == nil {
+		return errTicketNotFound
+	}
+	if !actor.canViewTicket(t) {
+		s.log.WarnContext(ctx, "ticket access denied", "user_id", actor.UserID, "ticket_id", t.ID)
+		return errTicketNotFound
+	}
+	return nil
 }
 
 var errTicketNotFound = Errorf(CodeNotFound, "Ticket not found")

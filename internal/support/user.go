@@ -37,3 +37,11 @@ type Actor struct {
 	UserID string
 	Role   Role
 }
+
+// Caller is the user a valid token names before the database has confirmed that
+// the user still exists, and with which role. Only Assistant.Open takes one: it
+// confirms the user in the same database round trip as it reads the ticket, which
+// saves a round trip before an AI reply's first token. Everything else takes an Actor.
+type Caller struct {
+	UserID string
+}
