@@ -64,19 +64,17 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
-	var key any = actorKey{}
-	var userID string
-	var who any
-	var err error
 	if ctx.Operation().OperationID == opAIResponse {
-		var c support.Caller
-		c, err = s.caller(ctx)
-		key, userID, who = callerKey{}, c.UserID, c
-	} else {
-		var a support.Actor
-		a, err = s.deps.Auth.Authenticate(ctx.Context(), bearerToken(ctx.Header("Authorization")))
-		userID, who = a.UserID, a
+		c, err := s.caller(ctx)
+		s.proceed(ctx, next, callerKey{}, c, c.UserID, err)
+		return
 	}
+	a, err := s.deps.Auth.Authenticate(ctx.Context(), bearerToken(ctx.Header("Authorization")))
+	s.proceed(ctx, next, actorKey{}, a, a.UserID, err)
+}
+
+// proceed answers err, or runs next with who (an Actor or a Caller) under key.
+func (s *Server) proceed(ctx huma.Context, next func(huma.Context), key, who any, userID string, err error) {
 	if err != nil {
 		s.writeProblem(ctx, err)
 		return

@@ -4,7 +4,8 @@
 // Both engines run the same statements from the *queries.sql files, except
 // knowledge-base search, where each uses its own full-text engine (a -postgres
 // and a -sqlite variant in kb_queries.sql); what else differs between them
-// (driver, pool, migrations) is kept in a dialect value. Times are stored
+// (driver, pool, migrations) is kept in a dialect value. LoadReplyContext sends
+// its statements as one pgx batch on PostgreSQL (reply_context.go). Times are stored
 // in UTC with microsecond precision, so a value written and read back is Equal.
 package store
 
