@@ -62,7 +62,16 @@ func start(t *testing.T, engine string, getenv map[string]string) *instance {
 		t.Fatalf("app.New: %v", err)
 	}
 	srv := httptest.NewServer(a.Server)
-	t.Cleanup(func() { srv.Close(); a.Assistant.Wait(); a.Close() })
+	t.Cleanup(func() {
+		// A handed-off reply stream gives its connection back to srv when it ends
+		// (internal/httpapi/sse_handoff.go): let the streams end before srv closes.
+		a.Assistant.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.Server.Drain(ctx)
+		srv.Close()
+		a.Close()
+	})
 	return &instance{t: t, app: a, srv: srv, url: srv.URL}
 }
 

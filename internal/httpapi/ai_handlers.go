@@ -102,16 +102,17 @@ func (s *Server) serveStream(hctx huma.Context, stream *support.ReplyStream) {
 }
 
 // relayEvents writes the stream as Server-Sent Events until its final event, until
-// the client leaves or until ctx ends. The write deadline is pushed forward per
-// write, so the server's WriteTimeout never cuts a stream. Events that are already
-// waiting (a burst, or a client catching up) go out with one flush, not one each.
-func (s *Server) relayEvents(ctx context.Context, sink eventSink, stream *support.ReplyStream) {
+// the client leaves or until ctx ends, and reports whether the final event went
+// out. The write deadline is pushed forward per write, so the server's
+// WriteTimeout never cuts a stream. Events that are already waiting (a burst, or a
+// client catching up) go out with one flush, not one each.
+func (s *Server) relayEvents(ctx context.Context, sink eventSink, stream *support.ReplyStream) (ended bool) {
 	var buf []byte
 	for {
 		ev, err := stream.Next(ctx, s.deps.KeepAlive)
 		switch {
 		case errors.Is(err, io.EOF):
-			return
+			return true
 		case errors.Is(err, support.ErrKeepAlive):
 			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
 			_, err = io.WriteString(sink, ": keep-alive\n\n")
@@ -124,7 +125,7 @@ func (s *Server) relayEvents(ctx context.Context, sink eventSink, stream *suppor
 					_ = sink.Flush()
 				}
 			}
-			return
+			return false
 		default:
 			buf = appendEvent(buf[:0], ev)
 			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
@@ -134,7 +135,7 @@ func (s *Server) relayEvents(ctx context.Context, sink eventSink, stream *suppor
 			}
 		}
 		if err != nil || sink.Flush() != nil {
-			return // the client is gone; generation carries on without it
+			return false // the client is gone; generation carries on without it
 		}
 	}
 }

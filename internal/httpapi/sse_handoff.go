@@ -20,7 +20,9 @@ import (
 // connection over (Hijack), and a goroutine of its own, with a small stack and a
 // buffer sized to one burst of events, writes the response: the head in net/http's
 // own header format, then the events in chunked transfer coding (httputil's
-// writer), closing the connection at the end. Measured in docs/benchmarks.md.
+// writer). When the stream has ended cleanly, the connection goes back to the
+// http.Server for the client's next request, as a kept-alive one would (reuse);
+// otherwise it is closed. Measured in docs/benchmarks.md.
 // HTTP/2 requests, and writers that cannot be hijacked, stream through the
 // ResponseWriter as before.
 
@@ -48,6 +50,8 @@ type connSink struct {
 	conn   net.Conn
 	buf    bytes.Buffer
 	chunks io.WriteCloser // httputil's chunked writer, into buf
+
+	srv *http.Server // to give the connection back to; nil: close it at the end
 }
 
 func newConnSink(conn net.Conn) *connSink {
@@ -83,15 +87,25 @@ func handOff(r *http.Request, w http.ResponseWriter) *connSink {
 	if r.Method != http.MethodGet || r.ProtoMajor != 1 || r.ProtoMinor < 1 {
 		return nil
 	}
-	conn, _, err := http.NewResponseController(w).Hijack()
+	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return nil
+	}
+	s := newConnSink(conn)
+	// The connection can serve the client's next request unless the client asked
+	// to close it, or sent something net/http has read beyond this request (a
+	// pipelined request: the bytes are in brw, out of net/http's reach from now
+	// on), or could not have read yet (a request body, never expected on this GET).
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && !r.Close &&
+		brw.Reader.Buffered() == 0 && r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+		s.srv = srv
 	}
 	h := w.Header()
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	h.Set("Transfer-Encoding", "chunked")
-	h.Set("Connection", "close") // the connection is ours now; net/http cannot reuse it
-	s := newConnSink(conn)
+	if s.srv == nil {
+		h.Set("Connection", "close")
+	}
 	s.buf.WriteString("HTTP/1.1 200 OK\r\n")
 	_ = h.Write(&s.buf) // into a bytes.Buffer: cannot fail
 	s.buf.WriteString("\r\n")
@@ -109,21 +123,59 @@ func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.Re
 		defer s.pumps.Done()
 		defer cancel()
 		defer stopOnDrain()
-		defer sink.conn.Close()
 		defer stream.Close()
 		// The head goes out with the first events when they are already there
 		// (one write), or at once, so the client knows the stream is open.
 		if !stream.Buffered() {
 			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
 			if sink.Flush() != nil {
+				sink.conn.Close()
 				return
 			}
 		}
-		s.relayEvents(ctx, sink, stream)
+		ended := s.relayEvents(ctx, sink, stream)
 		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
-		_ = sink.finish()
+		if sink.finish() == nil && ended && ctx.Err() == nil {
+			sink.reuse()
+			return
+		}
+		sink.conn.Close()
 	}()
 }
+
+// reuse gives the connection back to its http.Server for the client's next
+// request, as net/http does with a kept-alive one: Serve takes it from a listener
+// holding only it, starts serving it and returns. The connection is closed instead
+// when handOff found it could not be reused, or the server is shutting down.
+func (s *connSink) reuse() {
+	if s.srv == nil || s.conn.SetDeadline(time.Time{}) != nil {
+		s.conn.Close()
+		return
+	}
+	l := &oneConnListener{conn: s.conn, addr: s.conn.LocalAddr()}
+	_ = s.srv.Serve(l) // returns once the connection is taken, with net.ErrClosed or ErrServerClosed
+	if l.conn != nil {
+		s.conn.Close()
+	}
+}
+
+// oneConnListener accepts one connection, then reports itself closed.
+type oneConnListener struct {
+	conn net.Conn
+	addr net.Addr
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) {
+	c := l.conn
+	if c == nil {
+		return nil, net.ErrClosed
+	}
+	l.conn = nil
+	return c, nil
+}
+
+func (l *oneConnListener) Close() error   { return nil }
+func (l *oneConnListener) Addr() net.Addr { return l.addr }
 
 // Drain waits for the reply streams handed off from net/http (which
 // http.Server.Shutdown does not track) to end, until ctx ends; then it stops the
