@@ -3,11 +3,14 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/supportd/supportd/internal/llm/llmtest"
+	"github.com/supportd/supportd/internal/relay/relaytest"
+	"github.com/supportd/supportd/internal/store/storetest"
 )
 
 func TestStreamTokenForEventSource(t *testing.T) {
@@ -124,5 +127,45 @@ func TestInterruptedReplyIsFailedOnStart(t *testing.T) {
 		if evs := in.openStream(aiPath(tk.ID), u.Token, nil).all(t); evs[len(evs)-1].Event != "done" {
 			t.Fatalf("new reply after crash: %+v", evs)
 		}
+	})
+}
+
+// The stream slot is taken while the request is admitted (support.Assistant.Open):
+// a request that is refused still answers 401 or 404, never 429, and gives its
+// slot back. With shared slots (Redis) as with slots on the instance.
+func TestStreamSlotTakenDuringAdmission(t *testing.T) {
+	run := func(t *testing.T, in *instance, fake *llmtest.Server) {
+		u, other := in.newUser(), in.newUser()
+		mine := in.createTicket(u.Token, "Mine", "")
+		theirs := in.createTicket(other.Token, "Theirs", "")
+		fake.Enqueue(llmtest.Reply(spaced(strings.Fields("a slow reply holding the only slot"))...).TokenDelay(40 * time.Millisecond))
+		slow := in.openStream(aiPath(mine.ID), u.Token, nil)
+		slow.take1(t)
+		// The only slot is taken, yet what the user may not see is still not found.
+		expect(t, in.call(http.MethodGet, aiPath(theirs.ID), u.Token, nil), http.StatusNotFound)
+		expect(t, in.call(http.MethodGet, aiPath(mine.ID+"0"), u.Token, nil), http.StatusNotFound)
+		expect(t, in.call(http.MethodGet, aiPath(in.createTicket(u.Token, "Second", "").ID), u.Token, nil), http.StatusTooManyRequests)
+		slow.all(t)
+		// Refused requests leave no slot behind: the next reply streams.
+		for range 3 {
+			expect(t, in.call(http.MethodGet, aiPath(theirs.ID), u.Token, nil), http.StatusNotFound)
+		}
+		if evs := in.openStream(aiPath(mine.ID), u.Token, nil).all(t); evs[len(evs)-1].Event != "done" {
+			t.Fatalf("reply after refused requests: %+v", evs)
+		}
+	}
+	limits := map[string]string{"AI_CONCURRENT_STREAMS": "1"}
+	t.Run("on the instance", func(t *testing.T) {
+		in, fake := withUpstream(t, "sqlite", limits)
+		run(t, in, fake)
+	})
+	t.Run("shared through Redis", func(t *testing.T) {
+		env := map[string]string{"AI_CONCURRENT_STREAMS": "1", "REDIS_URL": relaytest.URL(t)}
+		if !slices.Contains(engines(t), "postgres") {
+			t.Skip("needs PostgreSQL (TEST_DATABASE_URL): REDIS_URL is for several instances, which SQLite cannot share")
+		}
+		env["DATABASE_URL"] = storetest.NewURL(t, "postgres")
+		in, fake := withUpstream(t, "postgres", env)
+		run(t, in, fake)
 	})
 }

@@ -178,6 +178,11 @@ func (s *ReplyStream) Next(ctx context.Context, keepAlive time.Duration) (Stream
 	ev := s.pending[0]
 	s.pending = s.pending[1:]
 	s.last = ev.ID
+	if len(s.pending) == 0 && s.done {
+		// The final event: the user's stream slot is free before the client sees it
+		// end, so a client that opens its next stream at once is not refused.
+		s.Close()
+	}
 	return ev, nil
 }
 

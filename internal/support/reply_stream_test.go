@@ -43,3 +43,23 @@ func TestReplyStreamStart(t *testing.T) {
 		}
 	})
 }
+
+// The stream slot is given back as the final event is handed to the writer, not
+// after it has gone out: a client may open its next stream the moment it sees it.
+func TestReplyStreamReleasesItsSlotWithTheFinalEvent(t *testing.T) {
+	g := newGeneration()
+	g.appendDelta("Hi")
+	released := 0
+	s := &ReplyStream{live: g, release: func() { released++ }}
+	if ev, err := s.Next(t.Context(), time.Second); err != nil || ev.Kind != EventDelta || released != 0 {
+		t.Fatalf("first event %+v, %v; released %d times, want 0", ev, err, released)
+	}
+	g.finish(EventDone, map[string]string{})
+	if ev, err := s.Next(t.Context(), time.Second); err != nil || ev.Kind != EventDone || released != 1 {
+		t.Fatalf("final event %+v, %v; released %d times, want 1", ev, err, released)
+	}
+	s.Close()
+	if released != 1 {
+		t.Fatalf("released %d times after Close, want once", released)
+	}
+}
