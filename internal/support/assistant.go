@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/google/uuid"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/supportd/supportd/internal/llm"
 )
@@ -112,27 +113,12 @@ func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 // generation in progress if there is one (joined, not duplicated), the rest of the
 // latest reply when lastEventID > 0, or else a new generation.
 func (a *Assistant) Open(ctx context.Context, caller Caller, ticketID string, lastEventID int) (*ReplyStream, error) {
-	// The stream slot is taken while the request is admitted: with shared slots that
-	// is a Redis round trip alongside the database's. Admission answers first, so a
-	// 401 or 404 still wins over a 429, and a slot taken for a refused request is
-	// given back.
-	slot := make(chan streamSlot, 1)
-	go func() {
-		release, err := a.acquireStream(ctx, caller.UserID)
-		slot <- streamSlot{release, err}
-	}()
+	slot := a.acquireStreamAsync(ctx, caller.UserID)
 	adm, err := a.admit(ctx, caller, ticketID)
-	taken := <-slot
+	release, err := slot(err)
 	if err != nil {
-		if taken.err == nil {
-			taken.release()
-		}
 		return nil, err
 	}
-	if taken.err != nil {
-		return nil, taken.err
-	}
-	release := taken.release
 	s, err := a.open(ctx, adm.actor, adm.ticket, adm.thread, lastEventID, adm.limitErr)
 	if err != nil {
 		release()
@@ -140,12 +126,6 @@ func (a *Assistant) Open(ctx context.Context, caller Caller, ticketID string, la
 	}
 	s.release = release
 	return s, nil
-}
-
-// streamSlot is the outcome of acquireStream.
-type streamSlot struct {
-	release func()
-	err     error
 }
 
 // admission is a reply request that passed the checks; limitErr is the hourly

@@ -40,6 +40,33 @@ func (a *Assistant) acquireStream(ctx context.Context, userID string) (func(), e
 	return a.acquireLocalStream(userID)
 }
 
+// acquireStreamAsync runs acquireStream in the background, so that with shared
+// slots its Redis round trip overlaps the database's. The returned func waits for
+// it and takes the outcome of the work done meanwhile (admission): that error is
+// answered first, so a 401 or 404 still wins over a 429, and a slot taken for a
+// refused request is given back.
+func (a *Assistant) acquireStreamAsync(ctx context.Context, userID string) func(admitErr error) (func(), error) {
+	type slot struct {
+		release func()
+		err     error
+	}
+	taken := make(chan slot, 1)
+	go func() {
+		release, err := a.acquireStream(ctx, userID)
+		taken <- slot{release, err}
+	}()
+	return func(admitErr error) (func(), error) {
+		s := <-taken
+		if admitErr != nil {
+			if s.err == nil {
+				s.release()
+			}
+			return nil, admitErr
+		}
+		return s.release, s.err
+	}
+}
+
 func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (func(), error) {
 	id := a.newID()
 	now := a.now()
