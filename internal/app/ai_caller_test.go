@@ -27,6 +27,7 @@ func TestReplyStreamConfirmsTheCaller(t *testing.T) {
 			"another user's ticket":              aiPath(tk.ID),
 			"no such ticket":                     aiPath("0193a0b0-0000-7000-8000-000000000000"),
 			"malformed ticket id":                aiPath("not-a-uuid"),
+			"NUL in the ticket id":               aiPath("%00"),
 		} {
 			s := in.openStream(path, gone.Token, nil)
 			if s.resp.StatusCode != http.StatusUnauthorized || s.resp.Header.Get("WWW-Authenticate") != "Bearer" {
@@ -38,8 +39,10 @@ func TestReplyStreamConfirmsTheCaller(t *testing.T) {
 			t.Errorf("deleted user's stream token: %d, want 401", s.resp.StatusCode)
 		}
 
-		// A live user: 404 for what it may not see, however the id looks.
-		for _, path := range []string{aiPath("not-a-uuid"), aiPath("0193a0b0-0000-7000-8000-000000000000")} {
+		// A live user: 404 for what it may not see, however the id looks (NUL and
+		// invalid UTF-8 must not reach PostgreSQL, which would answer with an error).
+		for _, path := range []string{aiPath("not-a-uuid"), aiPath("0193a0b0-0000-7000-8000-000000000000"),
+			aiPath("%00"), aiPath("%FF%FE")} {
 			if s := in.openStream(path, owner.Token, nil); s.resp.StatusCode != http.StatusNotFound {
 				t.Errorf("%s: %d, want 404", path, s.resp.StatusCode)
 			}

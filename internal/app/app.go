@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		a.redis, replyRelay, slots = rdb, relay.New(rdb, relayTTL), relay.NewSlots(rdb)
 		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
-	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets, Users: db,
+	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID})
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})

@@ -21,16 +21,14 @@ import (
 // about 0.3 ms on a busy two-core machine (docs/benchmarks.md). SQLite is in the
 // process, so there it runs them one after another.
 func (db *DB) LoadReplyContext(ctx context.Context, userID, ticketID string, since time.Time) (*support.ReplyContext, error) {
-	var rc *support.ReplyContext
-	var err error
-	if db.dialect.engine == postgresDialect.engine {
-		rc, err = db.replyContextBatch(ctx, userID, ticketID, since)
-	} else {
-		rc, err = db.replyContextEach(ctx, userID, ticketID, since)
+	if db.dialect.engine != postgresDialect.engine {
+		return db.replyContextEach(ctx, userID, ticketID, since)
 	}
+	rc, err := db.replyContextBatch(ctx, userID, ticketID, since)
 	return rc, translate("load reply context", err)
 }
 
+// replyContextEach runs the reads one by one; each translates its own errors.
 func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, since time.Time) (*support.ReplyContext, error) {
 	var rc support.ReplyContext
 	var err error
@@ -105,7 +103,13 @@ func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext) error {
 	case !errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("ticket: %w", err)
 	}
-	if rc.Thread, err = scanAll(res, scanMessage); err != nil {
+	rows, err := res.Query()
+	if err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	rc.Thread, err = scanRows(rows, scanMessage)
+	rows.Close()
+	if err != nil {
 		return fmt.Errorf("messages: %w", err)
 	}
 	var oldest nullTime
@@ -114,21 +118,4 @@ func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext) error {
 	}
 	rc.OldestRecent = oldest.t
 	return nil
-}
-
-func scanAll[T any](res pgx.BatchResults, scan func(rowScanner) (T, error)) ([]T, error) {
-	rows, err := res.Query()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

@@ -125,6 +125,18 @@ func queryAll[T any](ctx context.Context, q *sql.DB, query string, scan func(row
 		return nil, err
 	}
 	defer rows.Close()
+	return scanRows(rows, scan)
+}
+
+// rowIterator is what database/sql's and pgx's result rows have in common.
+type rowIterator interface {
+	rowScanner
+	Next() bool
+	Err() error
+}
+
+// scanRows scans every remaining row with scan. The result is never nil.
+func scanRows[T any](rows rowIterator, scan func(rowScanner) (T, error)) ([]T, error) {
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)

@@ -51,10 +51,15 @@ func (a *Assistant) acquireStreamAsync(ctx context.Context, userID string) func(
 		err     error
 	}
 	taken := make(chan slot, 1)
-	go func() {
+	acquire := func() {
 		release, err := a.acquireStream(ctx, userID)
 		taken <- slot{release, err}
-	}()
+	}
+	if a.slots == nil {
+		acquire() // a map update on this instance: nothing to overlap
+	} else {
+		go acquire()
+	}
 	return func(admitErr error) (func(), error) {
 		s := <-taken
 		if admitErr != nil {
