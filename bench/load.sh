@@ -17,6 +17,10 @@
 # QUIET=10 and QUIET_WAIT=180: before each measurement wait (at most QUIET_WAIT seconds)
 # until the machine is at most QUIET% busy, so other work on the box does not skew
 # the figures; the busy level actually seen is reported with each row.
+# RATE_LIMIT_USER, RATE_LIMIT_IP (passed to the server; default off): the request rate
+# limits. To measure what limiting costs without being refused, set a quota no run
+# reaches, e.g. RATE_LIMIT_USER=1000000000/1m (every request then goes through the
+# limiter; with REDIS_URL set too, through Redis), and compare with off.
 # PROFILE=path: serve with bench/profserve instead (same wiring, plus a CPU profile
 # of the whole run written to path; inspect with `go tool pprof -top path`).
 # Tools: wrk from Debian (apt-get install -y wrk, 4.1.0); vegeta v12.13.0 is built with
@@ -36,6 +40,8 @@ WARMUP=${WARMUP:-5}
 PROFILE=${PROFILE:-}
 QUIET=${QUIET:-10}
 QUIET_WAIT=${QUIET_WAIT:-180}
+RATE_LIMIT_USER=${RATE_LIMIT_USER:-off}
+RATE_LIMIT_IP=${RATE_LIMIT_IP:-off}
 VEGETA_VERSION=v12.13.0
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,11 +86,12 @@ for p in $(seq 18080 18180); do if port_free "$p"; then PORT=$p; break; fi; done
 [ -n "$PORT" ] || { echo "no free port in 18080-18180" >&2; exit 1; }
 BASE=http://127.0.0.1:$PORT
 
-log "starting supportd on $BASE"
+log "starting supportd on $BASE (RATE_LIMIT_USER=$RATE_LIMIT_USER RATE_LIMIT_IP=$RATE_LIMIT_IP)"
 # Run from the scratch directory so no .env in the repository is picked up.
 (cd "$WORK" && exec env SUPPORTD_ENV=production HOST=127.0.0.1 PORT="$PORT" DATABASE_URL="$DB_URL" \
   SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" LOG_LEVEL=warn LOG_FORMAT=json \
-  ACCESS_TOKEN_EXPIRE_MINUTES=120 DATA_DIR="$WORK/data" "${SERVE[@]}" >"$WORK/server.out" 2>"$WORK/server.err") &
+  ACCESS_TOKEN_EXPIRE_MINUTES=120 DATA_DIR="$WORK/data" RATE_LIMIT_USER="$RATE_LIMIT_USER" RATE_LIMIT_IP="$RATE_LIMIT_IP" \
+  "${SERVE[@]}" >"$WORK/server.out" 2>"$WORK/server.err") &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   curl -fsS -o /dev/null --max-time 1 "$BASE/healthz" 2>/dev/null && break
@@ -180,6 +187,7 @@ SERVER_ERRORS=$(grep -c '"level":"ERROR"' "$WORK/server.err" || true)
   echo
   echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (max throughput); vegeta attack -rate $RATE/s -duration ${DURATION}s (fixed rate)."
   echo "Tickets owned by the benchmark user are listed 20 per page; the detail ticket has 10 messages."
+  echo "Rate limits: RATE_LIMIT_USER=$RATE_LIMIT_USER RATE_LIMIT_IP=$RATE_LIMIT_IP."
   echo
   echo "| endpoint | max req/s | p50 ms | p99 ms | errors | @${RATE}/s achieved | p50 ms | p99 ms | max ms | success | busy before |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

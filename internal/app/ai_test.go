@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/supportd/supportd/internal/llm/llmtest"
+	"github.com/supportd/supportd/internal/support"
 )
 
 // withUpstream starts an instance whose provider chain is the fake Groq upstream,
@@ -105,7 +106,7 @@ func TestAIReplyStreamsAndIsStored(t *testing.T) {
 		if len(msgs) != 1 || msgs[0].Content != text || msgs[0].ID != done.MessageID {
 			t.Fatalf("stored %+v", msgs)
 		}
-		checkAccounting(t, in.call(http.MethodGet, "/tickets/"+tk.ID, u.Token, nil))
+		checkAccounting(t, in.call(http.MethodGet, "/tickets/"+tk.ID, in.newStaff(support.RoleAgent).Token, nil))
 		checkUpstreamRequest(t, fake.Requests()[0], []string{"Cannot log in", "The page spins forever", "first follow-up", "second follow-up"})
 	})
 }
@@ -241,7 +242,8 @@ func TestAIOutageFallsBackToBuiltin(t *testing.T) {
 		fake.Enqueue(llmtest.Status(503), llmtest.Status(503), llmtest.Status(503))
 		u := in.newUser()
 		tk := in.createTicket(u.Token, "Outage", "Is anyone there?")
-		evs := in.openStream(aiPath(tk.ID), u.Token, nil).all(t)
+		// Staff see which provider answered; customers do not.
+		evs := in.openStream(aiPath(tk.ID), in.newStaff(support.RoleAgent).Token, nil).all(t)
 		last := evs[len(evs)-1]
 		if last.Event != "done" || !strings.Contains(last.Data, `"provider":"builtin"`) {
 			t.Fatalf("final event %+v", last)
@@ -270,7 +272,7 @@ func TestAIUpstreamMisbehaviour(t *testing.T) {
 		{"401 goes to the fallback", []llmtest.Response{llmtest.Status(401)}, "done", "builtin"},
 	}
 	in, fake := withUpstream(t, "sqlite", nil)
-	u := in.newUser()
+	u := in.newStaff(support.RoleAgent) // staff see which provider answered
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fake.Enqueue(c.upstream...)

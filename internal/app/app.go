@@ -15,6 +15,7 @@ import (
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/httpapi"
+	"github.com/supportd/supportd/internal/ratelimit"
 	"github.com/supportd/supportd/internal/relay"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
@@ -30,7 +31,8 @@ type App struct {
 	KB        *support.KBService
 	Assistant *support.Assistant
 	Server    *httpapi.Server
-	redis     io.Closer // nil without REDIS_URL
+	Limiter   *ratelimit.Limiter // request rate limits; Fallbacks counts requests limited locally in a Redis outage
+	redis     io.Closer          // nil without REDIS_URL
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -40,6 +42,11 @@ type Options struct {
 	Argon2      *auth.Argon2Params
 	SkipMigrate bool
 	KeepAlive   time.Duration // reply-stream keep-alive period; default 15s
+	// RateLimitPrefix namespaces the rate limits' Redis keys; default
+	// ratelimit.DefaultPrefix. Tests sharing one Redis keep apart with it.
+	// The failed-login counts go under it too (RateLimitPrefix+"login:";
+	// default relay.DefaultLoginFailuresPrefix).
+	RateLimitPrefix string
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -66,7 +73,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Argon2 != nil {
 		params = *opts.Argon2
 	}
-	hasher, err := auth.NewHasher(params, cfg.MaxHashes)
+	hasher, err := auth.NewBoundedHasher(params, cfg.MaxHashes, cfg.Limits.Login.HashQueue)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -80,8 +87,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	var retriever support.Retriever = a.KB
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
-	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL)
-	a.Tickets = support.NewTicketService(db, log, opts.Now, newID)
+	a.Tickets = support.NewTicketService(db, log, opts.Now, newID, support.ThreadLimits{
+		MaxMessages: cfg.Tickets.MaxMessages, RecentMessages: cfg.Tickets.RecentMessages})
 	gen, providers := newGenerator(cfg.AI, log)
 	if len(providers) == 1 && providers[0] == "builtin" {
 		log.Info("AI assistant: no GROQ_API_KEY, so the built-in responder answers from the knowledge base (no network)")
@@ -91,6 +98,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var (
 		replyRelay support.ReplyRelay
 		slots      support.StreamSlots
+		failures   support.FailureCounter // failed-login counts; nil: per instance
+		limits     = ratelimit.Options{Now: opts.Now, Log: log, Prefix: opts.RateLimitPrefix}
 	)
 	if cfg.RedisURL != "" {
 		rdb, err := relay.Dial(ctx, cfg.RedisURL)
@@ -99,12 +108,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 			return nil, err
 		}
 		a.redis, replyRelay, slots = rdb, relay.New(rdb, relayTTL), relay.NewSlots(rdb)
+		failures = relay.NewLoginFailures(rdb, loginFailuresPrefix(opts.RateLimitPrefix))
+		limits.Redis = rdb // request rate limits hold across instances
 		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
+	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
+		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures})
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID})
+	a.Limiter = ratelimit.New(limits)
+	rl := cfg.Limits.Rate
+	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
+		"login", rl.Login.String(), "write", rl.Write.String(), "shared_through_redis", a.Limiter.Shared(),
+		"trusted_proxies", len(cfg.Limits.TrustedProxies), "cors_origins", cfg.Limits.AllowedOrigins)
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
-		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive})
+		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
+		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
+		AllowedOrigins: cfg.Limits.AllowedOrigins})
 	return a, nil
 }
 
@@ -127,6 +147,21 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
+// loginFailuresPrefix namespaces the failed-login counts in Redis: with the
+// rate limits' prefix when one is set, so tests sharing a Redis keep apart.
+func loginFailuresPrefix(rateLimitPrefix string) string {
+	if rateLimitPrefix == "" {
+		return relay.DefaultLoginFailuresPrefix
+	}
+	return rateLimitPrefix + "login:"
+}
+
+// loginGuardConfig is the login protection's part of the configuration.
+func loginGuardConfig(l config.LoginLimits) support.LoginGuardConfig {
+	return support.LoginGuardConfig{MaxFailures: l.MaxFailures, MaxFailuresPerIP: l.MaxFailuresPerIP,
+		Window: l.FailureWindow, LockoutBase: l.LockoutBase, LockoutMax: l.LockoutMax}
+}
+
 // relayTTL is how long a reply's shared log outlives its last event: it is read
 // only while the reply streams (at most AI_TOTAL_TIMEOUT), then the database has it.
 const relayTTL = 10 * time.Minute
@@ -135,10 +170,11 @@ const relayTTL = 10 * time.Minute
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
+	if cfg.SecretKey == config.ExampleSecretKey {
+		// config.Load refuses it too; this holds for a Config built by hand.
+		return "", errors.New("SECRET_KEY is the public placeholder from .env.example; generate one with: openssl rand -hex 32")
+	}
 	if cfg.SecretKey != "" {
-		if cfg.SecretKey == config.ExampleSecretKey {
-			log.Warn("SECRET_KEY is the example placeholder; fine for development, refused in production")
-		}
 		return cfg.SecretKey, nil
 	}
 	if !cfg.Dev() {

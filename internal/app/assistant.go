@@ -38,8 +38,8 @@ func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenA
 }
 
 func assistantConfig(c config.AIConfig) support.AssistantConfig {
-	return support.AssistantConfig{SystemPrompt: c.SystemPrompt, MaxTokens: c.MaxTokens,
-		RepliesPerHour: c.RepliesPerHour, ConcurrentStreams: c.ConcurrentStreams,
+	return support.AssistantConfig{SystemPrompt: c.SystemPrompt, MaxTokens: c.MaxTokens, MaxReplyBytes: c.MaxReplyBytes,
+		RepliesPerHour: c.RepliesPerHour, RepliesPerHourAll: c.RepliesPerHourGlobal, ConcurrentStreams: c.ConcurrentStreams,
 		MaxDuration: c.TotalTimeout + 30*time.Second}
 }
 

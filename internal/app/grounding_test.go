@@ -8,6 +8,7 @@ import (
 
 	"github.com/supportd/supportd/internal/kb"
 	"github.com/supportd/supportd/internal/llm/llmtest"
+	"github.com/supportd/supportd/internal/support"
 )
 
 type question struct {
@@ -70,7 +71,7 @@ func (in *instance) askAssistant(t *testing.T, token, title, description string)
 func TestBuiltinResponderCitesTheRightArticle(t *testing.T) {
 	forEachEngineWith(t, map[string]string{"KB_SEED_SAMPLE": "true"}, func(t *testing.T, in *instance) {
 		titles := sampleTitles(t)
-		u := in.newUser()
+		u := in.newStaff(support.RoleAgent) // staff see which provider answered; customers do not
 		var asked, hits int
 		for _, q := range loadQuestions(t) {
 			d := in.askAssistant(t, u.Token, q.Question, "")

@@ -28,6 +28,12 @@ const testSecret = "test-secret-key-that-is-at-least-32-bytes-long"
 // fastArgon keeps tests quick; production parameters are checked in package auth.
 var fastArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// generousLimits lift every rate limit and budget far above what a functional test sends.
+var generousLimits = map[string]string{
+	"RATE_LIMIT_USER": "100000/1m", "RATE_LIMIT_IP": "100000/1m", "RATE_LIMIT_SIGNUP": "100000/1h",
+	"RATE_LIMIT_LOGIN": "100000/1m", "RATE_LIMIT_WRITE": "100000/1m", "AI_REPLIES_PER_HOUR_GLOBAL": "100000",
+}
+
 // instance is a real supportd handler behind a real HTTP server on one engine.
 type instance struct {
 	t   *testing.T
@@ -46,6 +52,11 @@ func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
 		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
+	// Tests that are not about limits must not meet them: every bucket is generous
+	// here, and the tests of a limit set their own (see ratelimit_test.go).
+	for k, v := range generousLimits {
+		env[k] = v
+	}
 	for k, v := range getenv {
 		env[k] = v
 		if v == "" {

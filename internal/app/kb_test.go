@@ -227,7 +227,7 @@ func TestKBListPages(t *testing.T) {
 				}
 				seen[a.ID] = true
 			}
-			next = linkNext(t, r.header.Get("Link"), in.url)
+			next = linkNext(t, r.header.Get("Link"))
 		}
 		if len(seen) != sampleSize {
 			t.Errorf("pages held %d articles, want %d", len(seen), sampleSize)
@@ -247,16 +247,16 @@ func TestKBListPages(t *testing.T) {
 var articlesLink = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 
 // linkNext returns the path of a Link header's next page, or "" without one.
-func linkNext(t *testing.T, link, base string) string {
+func linkNext(t *testing.T, link string) string {
 	t.Helper()
 	if link == "" {
 		return ""
 	}
 	m := articlesLink.FindStringSubmatch(link)
-	if m == nil || !strings.HasPrefix(m[1], base+"/kb/articles?") {
+	if m == nil || !strings.HasPrefix(m[1], "/kb/articles?") { // relative: never built from the request's Host
 		t.Fatalf("Link header %q", link)
 	}
-	return strings.TrimPrefix(m[1], base)
+	return m[1]
 }
 
 // TestKBDeleteRemovesFromRetrieval checks the assistant's call, Retrieve,

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -28,17 +30,37 @@ var DefaultArgon2 = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1, Salt
 // ErrMismatch is returned when a password does not match its hash.
 var ErrMismatch = errors.New("password does not match")
 
+// BusyError is returned at once, without hashing, when the queue of hashes waiting
+// for a slot is full. Callers recognise it by its Busy method.
+type BusyError struct{ RetryAfter time.Duration }
+
+func (e *BusyError) Error() string { return "password hashing is saturated" }
+
+// Busy marks the error as a momentary lack of capacity, not a failure.
+func (e *BusyError) Busy() time.Duration { return e.RetryAfter }
+
 // Hasher computes argon2id hashes in PHC format. At most a fixed number run at once,
 // since each takes MemoryKiB of memory: a login flood queues instead of exhausting RAM.
+// The queue is bounded too: a flood would otherwise make every login wait behind it
+// (a queue of q hashes costs q/concurrency hash times, about 50 ms each), so once q
+// wait, the next request is refused at once and its client retries later.
 type Hasher struct {
-	params Argon2Params
-	slots  chan struct{}
-	dummy  string // hash compared against when the user does not exist
+	params  Argon2Params
+	slots   chan struct{}
+	queue   int32 // most hashes waiting for a slot; negative: unbounded
+	waiting atomic.Int32
+	dummy   string // hash compared against when the user does not exist
 }
 
-// NewHasher returns a Hasher allowing concurrency hashes at once.
+// NewHasher returns a Hasher allowing concurrency hashes at once and any number waiting.
 func NewHasher(params Argon2Params, concurrency int) (*Hasher, error) {
-	h := &Hasher{params: params, slots: make(chan struct{}, max(concurrency, 1))}
+	return NewBoundedHasher(params, concurrency, -1)
+}
+
+// NewBoundedHasher returns a Hasher allowing concurrency hashes at once and queue
+// waiting for one; more get a *BusyError at once (queue 0: none wait).
+func NewBoundedHasher(params Argon2Params, concurrency, queue int) (*Hasher, error) {
+	h := &Hasher{params: params, slots: make(chan struct{}, max(concurrency, 1)), queue: int32(max(queue, -1))}
 	dummy, err := h.Hash(context.Background(), "dummy password for timing equalisation")
 	if err != nil {
 		return nil, err
@@ -84,13 +106,32 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) error {
 }
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Argon2Params) ([]byte, error) {
-	select {
-	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting to hash: %w", ctx.Err())
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
 	}
 	defer func() { <-h.slots }()
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen), nil
+}
+
+// acquire takes a hashing slot: at once if one is free, else after waiting in the
+// bounded queue, else not at all.
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if n := h.waiting.Add(1); h.queue >= 0 && n > h.queue {
+		h.waiting.Add(-1)
+		return &BusyError{RetryAfter: time.Second}
+	}
+	defer h.waiting.Add(-1)
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to hash: %w", ctx.Err())
+	}
 }
 
 func parsePHC(phc string) (Argon2Params, []byte, []byte, error) {

@@ -31,7 +31,21 @@ type AIConfig struct {
 	RepliesPerHour    int
 	ConcurrentStreams int
 	BuiltinChunkDelay time.Duration
+
+	// MaxReplyBytes cuts a reply off (AI_MAX_REPLY_BYTES); by default 16 bytes
+	// per AI_MAX_TOKENS token, within [4 KiB, 64 KiB].
+	MaxReplyBytes int
+	// RepliesPerHourGlobal is the budget of replies per hour across all users
+	// and instances (AI_REPLIES_PER_HOUR_GLOBAL); 0 is unlimited.
+	RepliesPerHourGlobal int
 }
+
+// Bounds of AI_MAX_REPLY_BYTES: a useful answer, and well under what a thread
+// should carry per message.
+const (
+	minReplyBytes = 1 << 10
+	maxReplyBytes = 1 << 20
+)
 
 // knownProviders are the names AI_PROVIDERS accepts.
 var knownProviders = []string{"groq", "openai", "builtin"}
@@ -53,7 +67,10 @@ func loadAI(r *reader) AIConfig {
 		RepliesPerHour:    r.int("AI_REPLIES_PER_HOUR", 30),
 		ConcurrentStreams: r.int("AI_CONCURRENT_STREAMS", 5),
 		BuiltinChunkDelay: r.duration("AI_BUILTIN_CHUNK_DELAY", 20*time.Millisecond),
+
+		RepliesPerHourGlobal: r.int("AI_REPLIES_PER_HOUR_GLOBAL", 1000),
 	}
+	c.MaxReplyBytes = r.int("AI_MAX_REPLY_BYTES", min(max(16*c.MaxTokens, 4<<10), 64<<10))
 	def := "builtin"
 	if c.GroqAPIKey != "" {
 		def = "groq,builtin"
@@ -86,6 +103,12 @@ func (c AIConfig) validate() error {
 	}
 	if c.MaxTokens < 1 || c.RepliesPerHour < 1 || c.ConcurrentStreams < 1 {
 		errs = append(errs, errors.New("AI_MAX_TOKENS, AI_REPLIES_PER_HOUR and AI_CONCURRENT_STREAMS must be at least 1"))
+	}
+	if c.MaxReplyBytes < minReplyBytes || c.MaxReplyBytes > maxReplyBytes {
+		errs = append(errs, fmt.Errorf("AI_MAX_REPLY_BYTES must be between %d and %d, not %d", minReplyBytes, maxReplyBytes, c.MaxReplyBytes))
+	}
+	if c.RepliesPerHourGlobal < 0 {
+		errs = append(errs, fmt.Errorf("AI_REPLIES_PER_HOUR_GLOBAL must be 0 (unlimited) or more, not %d", c.RepliesPerHourGlobal))
 	}
 	return errors.Join(errs...)
 }

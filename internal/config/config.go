@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// ExampleSecretKey is the placeholder shipped in .env.example. It is refused in production.
+// ExampleSecretKey is the placeholder once shipped in .env.example. It is public,
+// so it is refused in every mode.
 const ExampleSecretKey = "change-me-to-a-random-string-of-at-least-32-bytes"
 
 // MinSecretKeyBytes is the HS256 key size floor (RFC 7518 §3.2).
@@ -37,7 +38,9 @@ type Config struct {
 	WriteTimeout   time.Duration // per response; reply streams push their own deadline forward
 	KBSeedSample   bool          // import the sample knowledge base into an empty one at start-up
 
-	AI AIConfig
+	AI      AIConfig
+	Limits  LimitsConfig  // rate limits, trusted proxies, CORS, login protection (limits.go)
+	Tickets TicketsConfig // thread size caps (tickets.go)
 }
 
 // Dev reports whether supportd runs in development mode.
@@ -63,6 +66,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
 		WriteTimeout:   r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
 		AI:             loadAI(&r),
+		Limits:         loadLimits(&r),
+		Tickets:        loadTickets(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
@@ -104,20 +109,24 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL, not %q", c.PublicURL))
 		}
 	}
-	errs = append(errs, c.AI.validate())
+	errs = append(errs, c.AI.validate(), c.Limits.validate(), c.Tickets.validate())
 	return errors.Join(errs...)
 }
 
 func (c Config) validateSecret() error {
 	switch {
 	case c.SecretKey == "" && !c.Dev():
-		return errors.New("SECRET_KEY is required in production (32 or more random bytes)")
+		return errors.New("SECRET_KEY is required in production (32 or more random bytes: openssl rand -hex 32)")
 	case c.SecretKey == "":
 		return nil // generated in the data dir
+	case c.SecretKey == ExampleSecretKey:
+		return errors.New("SECRET_KEY is the public placeholder from .env.example, refused in every mode; generate one with: openssl rand -hex 32")
 	case len(c.SecretKey) < MinSecretKeyBytes:
 		return fmt.Errorf("SECRET_KEY must be at least %d bytes, got %d", MinSecretKeyBytes, len(c.SecretKey))
-	case c.SecretKey == ExampleSecretKey && !c.Dev():
-		return errors.New("SECRET_KEY is still the example placeholder; generate one with: openssl rand -hex 32")
+	case !c.Dev():
+		if why := lowVariety(c.SecretKey); why != "" {
+			return fmt.Errorf("SECRET_KEY does not look random (%s); generate one with: openssl rand -hex 32", why)
+		}
 	}
 	return nil
 }

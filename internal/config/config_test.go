@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -36,7 +37,7 @@ func TestDatabaseURLPrecedence(t *testing.T) {
 }
 
 func TestProductionIsStrict(t *testing.T) {
-	key := strings.Repeat("x", 32)
+	key := "9f2c4e71b8a05d3e6f1a2b7c8d9e0f41" // 32 random-looking bytes
 	c, err := Load(env(map[string]string{"SUPPORTD_ENV": "production", "SECRET_KEY": key, "GROQ_API_KEY": "gsk_1"}))
 	if err != nil || c.LogFormat != "json" || c.KBSeedSample || strings.Join(c.AI.Providers, ",") != "groq,builtin" {
 		t.Fatalf("production: %+v %v", c, err)
@@ -45,8 +46,8 @@ func TestProductionIsStrict(t *testing.T) {
 		t.Errorf("String leaks secrets: %s", c)
 	}
 	_, err = Load(env(map[string]string{"SECRET_KEY": ExampleSecretKey}))
-	if err != nil {
-		t.Errorf("the placeholder is allowed in development: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
+		t.Errorf("the placeholder must be refused in development too: %v", err)
 	}
 }
 
@@ -115,6 +116,72 @@ func TestRedisURL(t *testing.T) {
 	for _, bad := range []string{"http://cache:6379", "cache:6379", "://"} {
 		if _, err := Load(env(map[string]string{"REDIS_URL": bad})); err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
 			t.Errorf("REDIS_URL=%s: error %v, want one naming the variable", bad, err)
+		}
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Limits.Rate
+	if r.User.String() != "300 requests per minute" || r.IP.String() != "300 requests per minute" ||
+		r.Signup.String() != "20 requests per hour" || r.Login.String() != "30 requests per minute" ||
+		r.Write.String() != "60 requests per minute" {
+		t.Fatalf("defaults %+v", r)
+	}
+	if r.User.Name != "user" || r.IP.Name != "ip" || r.Signup.Name != "signup" || r.Login.Name != "login" || r.Write.Name != "write" {
+		t.Fatalf("policy names %+v", r)
+	}
+	c, err = Load(env(map[string]string{"RATE_LIMIT_USER": "off", "RATE_LIMIT_SIGNUP": "5/d", "RATE_LIMIT_WRITE": "10/90s"}))
+	if err != nil || !c.Limits.Rate.User.Off() || c.Limits.Rate.Signup.Period != 24*time.Hour ||
+		c.Limits.Rate.Write.Count != 10 || c.Limits.Rate.Write.Period != 90*time.Second {
+		t.Fatalf("custom limits %+v, %v", c.Limits.Rate, err)
+	}
+	for _, key := range []string{"RATE_LIMIT_USER", "RATE_LIMIT_IP", "RATE_LIMIT_SIGNUP", "RATE_LIMIT_LOGIN", "RATE_LIMIT_WRITE"} {
+		for _, bad := range []string{"300", "0/1m", "300/1w", "lots"} {
+			if _, err := Load(env(map[string]string{key: bad})); err == nil || !strings.HasPrefix(err.Error(), key+":") {
+				t.Errorf("%s=%s: error %v, want one naming the variable", key, bad, err)
+			}
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,2001:db8::/32,::ffff:172.16.0.0/108,fd00::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Limits.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "10.0.0.0/8 192.168.1.7/32 2001:db8::/32 172.16.0.0/12 fd00::1/128"; strings.Join(got, " ") != want {
+		t.Fatalf("TRUSTED_PROXIES parsed as %v, want %s", got, want)
+	}
+	if c, _ := Load(env(nil)); len(c.Limits.TrustedProxies) != 0 {
+		t.Fatalf("trusted proxies by default: %v", c.Limits.TrustedProxies)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.local", "10.0.0.1:80", "fe80::1%eth0"} {
+		if _, err := Load(env(map[string]string{"TRUSTED_PROXIES": bad})); err == nil || !strings.HasPrefix(err.Error(), "TRUSTED_PROXIES:") {
+			t.Errorf("TRUSTED_PROXIES=%s: error %v", bad, err)
+		}
+	}
+}
+
+func TestAllowedOrigins(t *testing.T) {
+	c, err := Load(env(map[string]string{"ALLOWED_ORIGINS": "https://App.Example.com, http://localhost:3000/,http://[::1]:8080"}))
+	if err != nil || strings.Join(c.Limits.AllowedOrigins, " ") != "https://app.example.com http://localhost:3000 http://[::1]:8080" {
+		t.Fatalf("ALLOWED_ORIGINS: %q, %v", c.Limits.AllowedOrigins, err)
+	}
+	if c, err := Load(env(map[string]string{"ALLOWED_ORIGINS": "*"})); err != nil || strings.Join(c.Limits.AllowedOrigins, "") != "*" {
+		t.Fatalf("ALLOWED_ORIGINS=*: %q, %v", c.Limits.AllowedOrigins, err)
+	}
+	for _, bad := range []string{"app.example.com", "https://app.example.com/path", "ftp://x.example", "https://*.example.com",
+		"https://user@x.example", "https://x.example?q=1", "https://x.example:0", "https://x.example:99999", "*,https://x.example", "https://"} {
+		if _, err := Load(env(map[string]string{"ALLOWED_ORIGINS": bad})); err == nil || !strings.HasPrefix(err.Error(), "ALLOWED_ORIGINS:") {
+			t.Errorf("ALLOWED_ORIGINS=%s: error %v", bad, err)
 		}
 	}
 }

@@ -18,8 +18,9 @@ import (
 func (s *Server) aiRoutes() {
 	o := op(opAIResponse, http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
 		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 429, 503)
-	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content and cited articles) " +
-		"or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +
+	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content, cited articles and " +
+		"`truncated`, true when the reply reached the maximum reply size and was cut off; staff also get the provider, model " +
+		"and token counts) or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +
 		"events. A request while a reply is being generated joins it. Generation continues if the client disconnects. " +
 		"Browsers' EventSource can authenticate with `?stream_token=` from the stream-token operation. " +
 		"A reply that fails before its first token (every AI provider down or refusing) is a 503 with `Retry-After`, not a stream."
@@ -69,6 +70,10 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) { s.serveStream(hctx, stream) }}, nil
 }
+
+// staffView reports whether the request's actor sees the AI accounting of
+// messages (provider, model, tokens, timings): staff do, customers do not.
+func staffView(ctx context.Context) bool { return actorFrom(ctx).Role.IsStaff() }
 
 func parseLastEventID(v string) (int, error) {
 	if v == "" {

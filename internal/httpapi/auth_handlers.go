@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/supportd/supportd/internal/logging"
 	"github.com/supportd/supportd/internal/support"
 )
 
@@ -19,7 +20,8 @@ type signupInput struct {
 type userOutput struct{ Body UserOut }
 
 func (s *Server) signup(ctx context.Context, in *signupInput) (*userOutput, error) {
-	u, err := s.deps.Auth.Signup(ctx, support.Credentials{Email: in.Body.Email, Password: in.Body.Password})
+	u, err := s.deps.Auth.Signup(ctx, support.Credentials{Email: in.Body.Email, Password: in.Body.Password,
+		ClientIP: clientIP(ctx)})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -42,12 +44,22 @@ type tokenOutput struct {
 }
 
 func (s *Server) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
-	token, err := s.deps.Auth.Login(ctx, support.Credentials{Email: in.Body.Username, Password: in.Body.Password})
+	token, err := s.deps.Auth.Login(ctx, support.Credentials{Email: in.Body.Username, Password: in.Body.Password,
+		ClientIP: clientIP(ctx)})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
 	return &tokenOutput{CacheControl: "no-store", Body: TokenOut{AccessToken: token, TokenType: "bearer",
 		ExpiresIn: int(s.deps.TokenTTL.Seconds())}}, nil
+}
+
+// clientIP is the request's client address as the client-IP middleware found it
+// (the peer, or the client a trusted proxy forwarded for); "" if unknown.
+func clientIP(ctx context.Context) string {
+	if f := logging.FieldsFrom(ctx); f != nil {
+		return f.ClientIP
+	}
+	return ""
 }
 
 type (

@@ -43,7 +43,7 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if !validRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		fields := &logging.Fields{RequestID: id}
+		fields := &logging.Fields{RequestID: id, ClientIP: resolveClientIP(r, s.deps.TrustedProxies)}
 		r = r.WithContext(logging.WithFields(r.Context(), fields))
 		w.Header().Set("X-Request-ID", id)
 		rec := &statusRecorder{ResponseWriter: w}
@@ -53,10 +53,9 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
-		// client is the direct peer: behind a proxy, the proxy (X-Forwarded-For is not
-		// trusted, since any client can send it).
+		// client is the direct peer, or the client a trusted proxy forwarded for (clientip.go).
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", rec.code(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes, "client", r.RemoteAddr)
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes, "client", fields.ClientIP)
 	})
 }
 

@@ -18,7 +18,8 @@ func (s *Server) routes() {
 
 	huma.Register(api, op("list-tickets", http.MethodGet, "/tickets", "List your tickets, newest first", "tickets", 0, authenticated, 400, 401, 422), s.listTickets)
 	huma.Register(api, op("create-ticket", http.MethodPost, "/tickets", "Open a ticket", "tickets", http.StatusCreated, authenticated, 401, 413, 422), s.createTicket)
-	huma.Register(api, op("get-ticket", http.MethodGet, "/tickets/{id}", "A ticket and its messages, oldest first", "tickets", 0, authenticated, 401, 404), s.getTicket)
+	huma.Register(api, getTicketOperation(), s.getTicket)
+	huma.Register(api, listMessagesOperation(), s.listMessages)
 	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 401, 404, 413, 422), s.addMessage)
 	s.aiRoutes()
 	s.kbRoutes()

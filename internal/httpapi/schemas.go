@@ -41,10 +41,11 @@ func toTicketOut(t *support.Ticket) TicketOut {
 		Status: string(t.Status), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
-// TicketDetailOut is a ticket with its messages, oldest first.
+// TicketDetailOut is a ticket with its newest messages, oldest first.
 type TicketDetailOut struct {
 	TicketOut
-	Messages []MessageOut `json:"messages"`
+	Messages        []MessageOut `json:"messages" doc:"The newest messages of the thread (at most TICKET_RECENT_MESSAGES), oldest first"`
+	HasMoreMessages bool         `json:"has_more_messages" doc:"True when older messages exist; the Link header (rel=\"prev\") pages through them"`
 }
 
 // MessageOut is one message of a thread.
@@ -54,18 +55,21 @@ type MessageOut struct {
 	Sender    string    `json:"sender" enum:"user,agent,ai"`
 	Content   string    `json:"content"`
 	CreatedAt time.Time `json:"created_at"`
-	AI        *AIOut    `json:"ai,omitempty" doc:"Accounting of an AI reply; present when sender is ai"`
+	AI        *AIOut    `json:"ai,omitempty" doc:"About an AI reply; present when sender is ai"`
 }
 
-// AIOut is how an AI reply was produced.
+// AIOut is how an AI reply was produced. Customers see its citations and
+// whether it was cut off; the accounting (provider, model, tokens, timings) is
+// for staff only and omitted for customers.
 type AIOut struct {
-	Provider           string        `json:"provider" example:"groq"`
-	Model              string        `json:"model" example:"llama-3.3-70b-versatile"`
-	PromptTokens       int           `json:"prompt_tokens"`
-	CompletionTokens   int           `json:"completion_tokens"`
-	TimeToFirstTokenMS int64         `json:"time_to_first_token_ms"`
-	TotalMS            int64         `json:"total_ms"`
+	Provider           string        `json:"provider,omitempty" example:"groq" doc:"Staff only"`
+	Model              string        `json:"model,omitempty" example:"llama-3.3-70b-versatile" doc:"Staff only"`
+	PromptTokens       *int          `json:"prompt_tokens,omitempty" doc:"Staff only"`
+	CompletionTokens   *int          `json:"completion_tokens,omitempty" doc:"Staff only"`
+	TimeToFirstTokenMS *int64        `json:"time_to_first_token_ms,omitempty" doc:"Staff only"`
+	TotalMS            *int64        `json:"total_ms,omitempty" doc:"Staff only"`
 	Citations          []CitationOut `json:"citations" doc:"Knowledge-base articles the reply relies on"`
+	Truncated          bool          `json:"truncated" doc:"The reply reached the maximum reply size (AI_MAX_REPLY_BYTES) and was cut off there"`
 }
 
 // CitationOut names a cited knowledge-base article.
@@ -74,23 +78,28 @@ type CitationOut struct {
 	Title string `json:"title"`
 }
 
-func toMessageOut(m *support.Message) MessageOut {
+// toMessageOut shows m to a customer, or with the AI accounting to staff.
+func toMessageOut(m *support.Message, staff bool) MessageOut {
 	out := MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt}
 	if ai := m.AI; ai != nil {
-		out.AI = &AIOut{Provider: ai.Provider, Model: ai.Model, PromptTokens: ai.PromptTokens,
-			CompletionTokens: ai.CompletionTokens, TimeToFirstTokenMS: ai.TimeToFirstToken.Milliseconds(),
-			TotalMS: ai.TotalTime.Milliseconds(), Citations: []CitationOut{}}
+		out.AI = &AIOut{Citations: []CitationOut{}, Truncated: ai.Truncated}
 		for _, c := range ai.Citations {
 			out.AI.Citations = append(out.AI.Citations, CitationOut{ID: c.ArticleID, Title: c.Title})
+		}
+		if staff {
+			ttft, total := ai.TimeToFirstToken.Milliseconds(), ai.TotalTime.Milliseconds()
+			out.AI.Provider, out.AI.Model = ai.Provider, ai.Model
+			out.AI.PromptTokens, out.AI.CompletionTokens = &ai.PromptTokens, &ai.CompletionTokens
+			out.AI.TimeToFirstTokenMS, out.AI.TotalMS = &ttft, &total
 		}
 	}
 	return out
 }
 
-func toMessagesOut(msgs []support.Message) []MessageOut {
+func toMessagesOut(msgs []support.Message, staff bool) []MessageOut {
 	out := make([]MessageOut, len(msgs))
 	for i := range msgs {
-		out[i] = toMessageOut(&msgs[i])
+		out[i] = toMessageOut(&msgs[i], staff)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -31,9 +32,14 @@ type Deps struct {
 	Assistant *support.Assistant
 	DB        Pinger
 	Version   string
-	PublicURL string // base for absolute links; empty: derived from the request
+	PublicURL string // base for absolute links; empty: relative links (never from the request's Host)
 	TokenTTL  time.Duration
 	KeepAlive time.Duration // longest silence on a reply stream; default 15s
+
+	Limiter        RateLimiter    // nil: no request rate limits
+	RateLimits     RateLimits     // the buckets Limiter applies (ratelimit.go)
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For/Forwarded names the client (clientip.go)
+	AllowedOrigins []string       // CORS allow-list (cors.go); empty: no CORS
 }
 
 // Server is supportd's HTTP handler.
@@ -59,10 +65,13 @@ func New(deps Deps) *Server {
 	s.pumpsCtx, s.stopPumps = context.WithCancel(context.Background())
 	s.api = humago.New(s.mux, apiConfig(deps.Version))
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.formsOnlyForLogin)
 	s.routes()
 	s.mux.Handle("GET /docs", swaggerui.Handler())
 	s.mux.Handle("GET /docs/", swaggerui.Handler())
-	s.handler = s.requestLog(s.recoverPanics(securityHeaders(s.unmatched(s.mux))))
+	// requestLog finds the client IP the rate limiter keys on; CORS wraps the rate
+	// limiter so a 429 carries CORS headers (cors.go).
+	s.handler = s.requestLog(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.unmatched(s.mux)))))
 	return s
 }
 
@@ -82,7 +91,7 @@ func apiConfig(version string) huma.Config {
 	cfg.Formats = maps.Clone(huma.DefaultFormats) // DefaultFormats is shared package state
 	cfg.Formats["application/x-www-form-urlencoded"] = formFormat
 	cfg.Formats["x-www-form-urlencoded"] = formFormat
-	cfg.Transformers = append(cfg.Transformers, explainUnsupportedMediaType)
+	cfg.Transformers = append(cfg.Transformers, explainUnsupportedMediaType, boundErrors)
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 		"streamToken": {Type: "apiKey", In: "query", Name: "stream_token",
@@ -96,7 +105,7 @@ func apiConfig(version string) huma.Config {
 // with what the client must change.
 func explainUnsupportedMediaType(_ huma.Context, status string, v any) (any, error) {
 	if em, ok := v.(*huma.ErrorModel); ok && status == "415" {
-		em.Detail = "unsupported Content-Type: send application/json (signup and login also take application/x-www-form-urlencoded)"
+		em.Detail = unsupportedMediaType
 	}
 	return v, nil
 }

@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/supportd/supportd/internal/support"
 )
@@ -49,14 +53,77 @@ type ticketIDInput struct {
 	ID string `path:"id" doc:"Ticket id"`
 }
 
-type ticketDetailOutput struct{ Body TicketDetailOut }
+type ticketDetailOutput struct {
+	Link string `header:"Link" doc:"RFC 8288 link to the older messages, rel=\"prev\", present when messages holds only the newest part of the thread"`
+	Body TicketDetailOut
+}
+
+// getTicketOperation documents how GET /tickets/{id} bounds its thread.
+func getTicketOperation() huma.Operation {
+	o := op("get-ticket", http.MethodGet, "/tickets/{id}", "A ticket and its newest messages, oldest first", "tickets", 0, authenticated, 401, 404)
+	o.Description = "`messages` holds the newest messages of the thread (at most `TICKET_RECENT_MESSAGES`, " +
+		"100 by default), oldest first. When the thread is longer, `has_more_messages` is true and the " +
+		"`Link` header carries `<...>; rel=\"prev\"`: a page of `GET /tickets/{id}/messages` walking backward " +
+		"from the oldest message shown here. Follow each page's own `rel=\"prev\"` link to read every " +
+		"older message exactly once."
+	return o
+}
 
 func (s *Server) getTicket(ctx context.Context, in *ticketIDInput) (*ticketDetailOutput, error) {
-	t, msgs, err := s.deps.Tickets.Ticket(ctx, actorFrom(ctx), in.ID)
+	d, err := s.deps.Tickets.TicketDetail(ctx, actorFrom(ctx), in.ID)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	return &ticketDetailOutput{Body: TicketDetailOut{TicketOut: toTicketOut(t), Messages: toMessagesOut(msgs)}}, nil
+	out := &ticketDetailOutput{Body: TicketDetailOut{TicketOut: toTicketOut(d.Ticket),
+		Messages: toMessagesOut(d.Messages, staffView(ctx)), HasMoreMessages: d.OlderCursor != ""}}
+	if d.OlderCursor != "" {
+		out.Link = s.link(messagesPath(d.Ticket.ID), pageParams("before", d.OlderCursor, 0), "prev")
+	}
+	return out, nil
+}
+
+type listMessagesInput struct {
+	ID string `path:"id" doc:"Ticket id"`
+	PageQuery
+	Before string `query:"before" doc:"Opaque cursor from a rel=\"prev\" Link header: walk backward, returning the messages just before it (cannot be combined with cursor)"`
+}
+
+type listMessagesOutput struct {
+	Link string `header:"Link" doc:"RFC 8288 link to the next page (rel=\"next\") of a forward walk, or the previous page (rel=\"prev\") of a backward walk, present while the walk goes on"`
+	Body []MessageOut
+}
+
+// listMessagesOperation documents the two walks through a thread.
+func listMessagesOperation() huma.Operation {
+	o := op("list-messages", http.MethodGet, "/tickets/{id}/messages", "Page through a ticket's messages, oldest first", "tickets", 0, authenticated, 400, 401, 404, 422)
+	o.Description = "Keyset pages of the whole thread, each oldest first, with the cursor format and `limit` " +
+		"rules of `GET /tickets`. Without `before` the walk goes forward from the first message: follow " +
+		"`Link: <...>; rel=\"next\"` until it is absent to read the thread in order, each message exactly " +
+		"once even while messages are added. With `before` (from the `rel=\"prev\"` link of " +
+		"`GET /tickets/{id}` or of a previous backward page) the walk goes backward: each page holds the " +
+		"messages just older than the last, and `rel=\"prev\"` leads further back until it is absent. " +
+		"A ticket the caller may not see is `404`, exactly as a missing one. Links are relative references, " +
+		"absolute under `PUBLIC_URL` when it is set."
+	return o
+}
+
+func (s *Server) listMessages(ctx context.Context, in *listMessagesInput) (*listMessagesOutput, error) {
+	page, err := s.deps.Tickets.Thread(ctx, actorFrom(ctx), in.ID, in.Cursor, in.Before, in.Limit)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &listMessagesOutput{Body: toMessagesOut(page.Messages, staffView(ctx))}
+	switch {
+	case page.NextCursor != "":
+		out.Link = s.nextLink(&in.PageQuery, messagesPath(in.ID), page.NextCursor)
+	case page.PrevCursor != "":
+		out.Link = s.link(messagesPath(in.ID), pageParams("before", page.PrevCursor, in.Limit), "prev")
+	}
+	return out, nil
+}
+
+func messagesPath(ticketID string) string {
+	return "/tickets/" + url.PathEscape(ticketID) + "/messages"
 }
 
 type addMessageInput struct {
@@ -73,5 +140,5 @@ func (s *Server) addMessage(ctx context.Context, in *addMessageInput) (*messageO
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	return &messageOutput{Body: toMessageOut(m)}, nil
+	return &messageOutput{Body: toMessageOut(m, staffView(ctx))}, nil
 }

@@ -168,6 +168,9 @@ func requestWords(req Request) int {
 
 // sleepCtx waits for d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err // a select with both ready would pick at random
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

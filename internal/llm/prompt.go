@@ -29,6 +29,13 @@ const (
 	maxTitleRunes = 200
 	// omittedNoteTokens reserves room for the "earlier messages left out" note.
 	omittedNoteTokens = 16
+	// turnShare: under a budget, each turn and the ticket description is cut to
+	// 1/turnShare of it, so that no single message (a 10 MB paste, an earlier
+	// reply cut off at its maximum size) can crowd out the rest, and the ticket
+	// and the newest turn always fit beside the system prompt.
+	turnShare = 4
+	// minTurnTokens is what a turn keeps however small the budget.
+	minTurnTokens = 64
 )
 
 const answerRules = `## How to answer
@@ -45,10 +52,13 @@ const answerRules = `## How to answer
 // Customer-written text is fenced so it cannot pose as instructions.
 //
 // budgetTokens bounds the prompt size, estimated at one token per four
-// characters plus a small per-message overhead (see EstimateTokens). The
-// system prompt, the ticket and the newest turn are always kept, even over
-// budget; the oldest turns are dropped first, then the lowest-ranked
-// passages. A budget of zero or less means no limit.
+// characters plus a small per-message overhead (see EstimateTokens). Every
+// turn, the newest included, and the ticket description are first cut to a
+// quarter of the budget (at least minTurnTokens), marked with an ellipsis.
+// The system prompt, the ticket and the newest turn are always kept; the
+// oldest turns are dropped first, then the lowest-ranked passages, so the
+// prompt fits unless the system prompt alone takes about half the budget.
+// A budget of zero or less means no limit.
 func BuildMessages(req Request, budgetTokens int) []Message {
 	msgs, _ := buildPrompt(req, budgetTokens)
 	return msgs
@@ -57,7 +67,7 @@ func BuildMessages(req Request, budgetTokens int) []Message {
 // buildPrompt is BuildMessages that also returns the passages it kept, in
 // prompt order, so that citations can be mapped back from "[n]".
 func buildPrompt(req Request, budgetTokens int) ([]Message, []Passage) {
-	p := newPromptParts(req)
+	p := newPromptParts(req, turnLimit(budgetTokens))
 	dropTurns, keepPassages := p.fit(budgetTokens)
 	return p.render(dropTurns, keepPassages), req.Passages[:keepPassages]
 }
@@ -72,7 +82,25 @@ type promptParts struct {
 	turnCost    []int
 }
 
-func newPromptParts(req Request) *promptParts {
+// turnLimit is the most runes a turn or the ticket description keeps under
+// budget; 0 when there is no budget.
+func turnLimit(budget int) int {
+	if budget <= 0 {
+		return 0
+	}
+	return max(budget/turnShare, minTurnTokens) * charsPerToken
+}
+
+// shorten cuts s to maxRunes (0: no limit).
+func shorten(s string, maxRunes int) string {
+	if maxRunes <= 0 {
+		return s
+	}
+	return truncateWords(s, maxRunes)
+}
+
+func newPromptParts(req Request, maxTurnRunes int) *promptParts {
+	req.TicketDescription = shorten(req.TicketDescription, maxTurnRunes)
 	p := &promptParts{header: answerRules, ticket: renderTicket(req)}
 	if s := strings.TrimSpace(req.System); s != "" {
 		p.header = s + "\n\n" + answerRules
@@ -83,6 +111,7 @@ func newPromptParts(req Request) *promptParts {
 		p.passageCost = append(p.passageCost, EstimateTokens(block)+1)
 	}
 	for _, t := range req.Thread {
+		t.Content = shorten(t.Content, maxTurnRunes)
 		m := renderTurn(t)
 		p.turns = append(p.turns, m)
 		p.turnCost = append(p.turnCost, EstimateTokens(m.Content)+messageOverhead)

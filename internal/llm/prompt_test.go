@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/supportd/supportd/internal/llm"
 )
@@ -138,4 +139,58 @@ func joined(msgs []llm.Message) string {
 		b.WriteString(m.Content + "\n")
 	}
 	return b.String()
+}
+
+// Every turn is cut to a share of the budget, the newest included: a huge last
+// message (or description) can neither push the prompt over budget nor crowd out
+// the rest of the thread.
+func TestBuildMessagesTrimsEveryTurnToTheBudget(t *testing.T) {
+	const budget = 1500
+	huge := "newest-start " + strings.Repeat("é", 1<<20) // 1 MiB of two-byte runes
+	req := longRequest()
+	req.Thread = append(req.Thread[len(req.Thread)-4:], llm.Turn{Sender: llm.SenderUser, Content: huge})
+	req.Thread[0].Content = "older-start " + strings.Repeat("z", 100_000) // an old turn as long
+	req.TicketDescription = "description-start " + strings.Repeat("d ", 100_000)
+	req.Passages = nil
+	msgs := llm.BuildMessages(req, budget)
+	if got := promptTokens(msgs); got > budget {
+		t.Fatalf("prompt ~%d tokens, budget %d", got, budget)
+	}
+	last := msgs[len(msgs)-1].Content
+	if !strings.Contains(last, "newest-start") || !strings.Contains(last, "…") || llm.EstimateTokens(last) > budget/4+8 {
+		t.Errorf("newest turn not kept and shortened: %d tokens, starts %.40q", llm.EstimateTokens(last), last)
+	}
+	if !strings.Contains(msgs[1].Content, "description-start") || llm.EstimateTokens(msgs[1].Content) > budget/4+64 {
+		t.Errorf("description not kept and shortened: %d tokens", llm.EstimateTokens(msgs[1].Content))
+	}
+	text := joined(msgs)
+	for _, want := range []string{"You are the support assistant", "turn-17", "turn-18", "turn-19"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("prompt lost %q", want)
+		}
+	}
+	if !utf8.ValidString(text) {
+		t.Error("a cut split a UTF-8 sequence")
+	}
+}
+
+// However small the budget, the newest turn keeps a useful start.
+func TestBuildMessagesKeepsAShortenedNewestTurnOnATinyBudget(t *testing.T) {
+	req := sampleRequest()
+	req.Thread = []llm.Turn{{Sender: llm.SenderUser, Content: "tiny-start " + strings.Repeat("word ", 10_000)}}
+	last := llm.BuildMessages(req, 10)[len(llm.BuildMessages(req, 10))-1].Content
+	if !strings.Contains(last, "tiny-start word") || llm.EstimateTokens(last) > 64+8 {
+		t.Fatalf("newest turn on a tiny budget: %d tokens", llm.EstimateTokens(last))
+	}
+}
+
+// Without a budget nothing is cut.
+func TestBuildMessagesWithoutBudgetKeepsWholeTurns(t *testing.T) {
+	req := sampleRequest()
+	long := strings.Repeat("x", 100_000)
+	req.Thread = []llm.Turn{{Sender: llm.SenderAI, Content: long}, {Sender: llm.SenderUser, Content: "and?"}}
+	msgs := llm.BuildMessages(req, 0)
+	if msgs[2].Content != long {
+		t.Fatalf("turn cut without a budget: %d bytes", len(msgs[2].Content))
+	}
 }

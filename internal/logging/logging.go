@@ -35,6 +35,7 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 // hence the atomic.
 type Fields struct {
 	RequestID string
+	ClientIP  string // the client's address: the direct peer, or a trusted proxy's forwarded client
 	userID    atomic.Pointer[string]
 }
 

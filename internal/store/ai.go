@@ -5,8 +5,13 @@ import (
 	"database/sql"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/supportd/supportd/internal/support"
 )
@@ -20,6 +25,7 @@ var _ support.ReplyStore = (*DB)(nil)
 type aiQueries struct {
 	startReply, startReplyAsync, heartbeat, finishReply, replyByID, latestReply string
 	failStale, countSince, createToken, consumeToken, deleteOldTokens           string
+	startWithinQuota, lockQuota, countAllSince, threadTail                      string
 }
 
 func loadAIQueries() (aiQueries, error) {
@@ -33,6 +39,8 @@ func loadAIQueries() (aiQueries, error) {
 		"reply-by-id": &q.replyByID, "latest-reply": &q.latestReply, "fail-stale-replies": &q.failStale,
 		"count-replies-since": &q.countSince, "create-stream-token": &q.createToken,
 		"consume-stream-token": &q.consumeToken, "delete-expired-stream-tokens": &q.deleteOldTokens,
+		"start-reply-within-quota": &q.startWithinQuota, "lock-reply-quota": &q.lockQuota,
+		"count-all-replies-since": &q.countAllSince, "thread-tail": &q.threadTail,
 	} {
 		if *dst = named[name]; *dst == "" {
 			return q, fmt.Errorf("store: ai_queries.sql: missing query %q", name)
@@ -45,21 +53,99 @@ func loadAIQueries() (aiQueries, error) {
 var ErrReplyInProgress = support.Errorf(support.CodeConflict, "a reply is already being generated for this ticket")
 
 // StartReply records a new streaming reply. A second streaming reply for the same
-// ticket violates a partial unique index and gives ErrReplyInProgress.
-func (db *DB) StartReply(ctx context.Context, r *support.AIReply) error {
+// ticket violates a partial unique index and gives ErrReplyInProgress. With a
+// quota, the reply is recorded only if q allows it (else support.ErrReplyQuotaSpent),
+// counted and inserted as one atomic step on both engines.
+func (db *DB) StartReply(ctx context.Context, r *support.AIReply, q support.ReplyQuota) error {
 	if err := db.stamp(&r.ID, &r.CreatedAt); err != nil {
 		return err
 	}
 	r.Status, r.HeartbeatAt = support.ReplyStreaming, r.CreatedAt
-	q := db.aq.startReply
-	if db.dialect.engine == "postgres" {
-		q = db.aq.startReplyAsync
+	var err error
+	switch {
+	case q.PerUser > 0 || q.Global > 0:
+		err = db.startReplyWithinQuota(ctx, r, q)
+	case db.dialect.engine == postgresDialect.engine:
+		_, err = db.sql.ExecContext(ctx, db.aq.startReplyAsync, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
+	default:
+		_, err = db.sql.ExecContext(ctx, db.aq.startReply, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
 	}
-	_, err := db.sql.ExecContext(ctx, q, r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("store: start reply: %w", ErrReplyInProgress)
 	}
+	if errors.Is(err, support.ErrReplyQuotaSpent) {
+		return err
+	}
 	return translate("start reply", err)
+}
+
+// startReplyWithinQuota inserts r if q allows it. Counting then inserting could
+// let concurrent requests all see room for one more, so the count and the insert
+// are one statement, and requests take turns: on SQLite in a BEGIN IMMEDIATE
+// transaction (the store's _txlock), on PostgreSQL behind an advisory lock taken
+// in the same implicit transaction (one pgx batch, one round trip).
+func (db *DB) startReplyWithinQuota(ctx context.Context, r *support.AIReply, q support.ReplyQuota) error {
+	args := []any{r.ID, r.InstanceID, r.TicketID, nullIfEmpty(r.RequestedBy), timestamp(r.CreatedAt),
+		timestamp(q.Since), q.PerUser, q.Global}
+	var inserted int64
+	var err error
+	if db.dialect.engine == postgresDialect.engine {
+		inserted, err = db.insertAfterQuotaLock(ctx, quotaLockKey(r.RequestedBy, q), args)
+	} else {
+		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, db.aq.startWithinQuota, args...)
+			if err == nil {
+				inserted, err = res.RowsAffected()
+			}
+			return err
+		})
+	}
+	if err == nil && inserted == 0 {
+		return support.ErrReplyQuotaSpent
+	}
+	return err
+}
+
+// quotaLockKey names what the quota checks of a reply must take turns on: all
+// of them when there is a global budget, else the user's own.
+func quotaLockKey(userID string, q support.ReplyQuota) string {
+	if q.Global > 0 {
+		return "*"
+	}
+	return userID
+}
+
+// insertAfterQuotaLock sends lock-reply-quota and start-reply-within-quota as one
+// pgx batch: PostgreSQL runs them in one implicit transaction, so the lock is held
+// until the insert commits.
+func (db *DB) insertAfterQuotaLock(ctx context.Context, key string, args []any) (int64, error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var inserted int64
+	err = conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
+		}
+		b := &pgx.Batch{}
+		b.Queue(db.aq.lockQuota, key)
+		b.Queue(db.aq.startWithinQuota, args...)
+		res := pc.Conn().SendBatch(ctx, b)
+		_, err := res.Exec()
+		if err == nil {
+			var tag pgconn.CommandTag
+			tag, err = res.Exec()
+			inserted = tag.RowsAffected()
+		}
+		if cerr := res.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return inserted, err
 }
 
 // Heartbeat marks every reply that instanceID is streaming as alive at now.
@@ -69,19 +155,20 @@ func (db *DB) Heartbeat(ctx context.Context, instanceID string, now time.Time) e
 }
 
 // FinishReply stores the final state of r and, when msg is set, the AI message,
-// in one transaction.
-func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.Message) error {
+// in one transaction; a ticket already holding maxMessages (0: no bound) refuses
+// both with support.ThreadFull.
+func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.Message, maxMessages int) error {
 	ends, _ := json.Marshal(r.ChunkEnds) // []int always marshals
 	cites, _ := json.Marshal(orEmpty(r.Meta.Citations))
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.aq.finishReply, r.ID, string(r.Status), r.Content, string(ends),
 			r.Meta.Provider, r.Meta.Model, r.Meta.PromptTokens, r.Meta.CompletionTokens,
 			r.Meta.TimeToFirstToken.Milliseconds(), r.Meta.TotalTime.Milliseconds(), string(cites), r.Error,
-			timestamp(r.FinishedAt))
+			timestamp(r.FinishedAt), r.Meta.Truncated)
 		if err != nil || msg == nil {
 			return err
 		}
-		return db.addMessage(ctx, tx, msg)
+		return db.addMessageCapped(ctx, tx, msg, maxMessages)
 	})
 	return translate("finish reply", err)
 }
@@ -116,6 +203,15 @@ func (db *DB) CountRepliesSince(ctx context.Context, userID string, since time.T
 	return n, oldest.t, translate("count replies", err)
 }
 
+// CountAllRepliesSince counts everyone's replies created at or after since, up to
+// limit, and returns the oldest's time.
+func (db *DB) CountAllRepliesSince(ctx context.Context, since time.Time, limit int) (int, time.Time, error) {
+	var n int
+	var oldest nullTime
+	err := db.sql.QueryRowContext(ctx, db.aq.countAllSince, timestamp(since), limit).Scan(&n, &oldest)
+	return n, oldest.t, translate("count all replies", err)
+}
+
 // CreateStreamToken stores the hash of a single-use stream token.
 func (db *DB) CreateStreamToken(ctx context.Context, hash, userID, ticketID string, expiresAt time.Time) error {
 	_, err := db.sql.ExecContext(ctx, db.aq.createToken, hash, userID, ticketID, timestamp(expiresAt))
@@ -142,7 +238,7 @@ func scanReply(row rowScanner) (*support.AIReply, error) {
 	var finished nullTime
 	err := row.Scan(&r.ID, &r.TicketID, &requester, &r.Status, &r.Content, &ends, &r.Meta.Provider, &r.Meta.Model,
 		&r.Meta.PromptTokens, &r.Meta.CompletionTokens, &ttft, &total, &cites, &r.Error,
-		(*timestamp)(&r.CreatedAt), (*timestamp)(&r.HeartbeatAt), &finished)
+		(*timestamp)(&r.CreatedAt), (*timestamp)(&r.HeartbeatAt), &finished, &r.Meta.Truncated)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/supportd/supportd/internal/support"
@@ -13,12 +14,21 @@ import (
 // AddMessage stores m and sets its ticket's UpdatedAt to m.CreatedAt in one
 // transaction. It fills in an empty ID and zero CreatedAt and normalises the
 // time. A missing ticket gives support.ErrNotFound; an empty AuthorID is stored
-// as NULL (AI messages have no author).
+// as NULL (AI messages have no author). It does not bound the thread: see
+// AddMessageCapped.
 func (db *DB) AddMessage(ctx context.Context, m *support.Message) error {
+	return db.AddMessageCapped(ctx, m, 0)
+}
+
+// AddMessageCapped is AddMessage for a ticket that may hold at most
+// maxMessages messages (0: no bound). A ticket already holding that many
+// refuses m with support.ThreadFull. The count and the insert are one
+// transaction, so concurrent calls cannot overshoot the cap.
+func (db *DB) AddMessageCapped(ctx context.Context, m *support.Message, maxMessages int) error {
 	if err := db.stamp(&m.ID, &m.CreatedAt); err != nil {
 		return err
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.addMessage(ctx, tx, m) })
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.addMessageCapped(ctx, tx, m, maxMessages) })
 	return translate("add message", err)
 }
 
@@ -26,9 +36,26 @@ func (db *DB) AddMessage(ctx context.Context, m *support.Message) error {
 // relying on the foreign-key error, and on PostgreSQL its row lock orders
 // concurrent messages on the same ticket.
 func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *support.Message) error {
+	return db.addMessageCapped(ctx, tx, m, 0)
+}
+
+// addMessageCapped counts the thread between touching the ticket and inserting:
+// the touch's row lock (PostgreSQL) or the write transaction (SQLite, which
+// begins IMMEDIATE) serialises concurrent writers to the ticket, so each count
+// sees every message committed before it.
+func (db *DB) addMessageCapped(ctx context.Context, tx *sql.Tx, m *support.Message, maxMessages int) error {
 	res, err := tx.ExecContext(ctx, db.q.touchTicket, m.TicketID, timestamp(m.CreatedAt))
 	if err := mustAffect(res, err, "ticket", m.TicketID); err != nil {
 		return err
+	}
+	if maxMessages > 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.q.countMessagesCapped, m.TicketID, maxMessages).Scan(&n); err != nil {
+			return fmt.Errorf("count messages: %w", err)
+		}
+		if n >= maxMessages {
+			return support.ThreadFull(maxMessages)
+		}
 	}
 	_, err = tx.ExecContext(ctx, db.q.createMessage,
 		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt))
@@ -44,6 +71,39 @@ func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message,
 		return nil, translate("messages", err)
 	}
 	return msgs, nil
+}
+
+// ThreadPage returns up to f.Limit messages of f.TicketID's thread, oldest
+// first (CreatedAt, then ID): the oldest ones, or those strictly after f.Key;
+// with f.Backward, the newest ones, or those strictly before f.Key. Every variant
+// is a range scan of messages_ticket_created_idx that stops after f.Limit rows,
+// whatever the thread's length. The result is never nil.
+func (db *DB) ThreadPage(ctx context.Context, f support.ThreadFilter) ([]support.Message, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("store: thread page: limit %d is not positive", f.Limit)
+	}
+	query, args := db.threadQuery(f)
+	msgs, err := queryAll(ctx, db.sql, query, scanMessage, args...)
+	if err != nil {
+		return nil, translate("thread page", err)
+	}
+	if f.Backward {
+		slices.Reverse(msgs)
+	}
+	return msgs, nil
+}
+
+// threadQuery picks the keyset variant that matches f and its arguments.
+func (db *DB) threadQuery(f support.ThreadFilter) (string, []any) {
+	switch {
+	case f.Backward && f.Key != nil:
+		return db.q.threadBefore, []any{f.TicketID, timestamp(f.Key.CreatedAt), f.Key.ID, f.Limit}
+	case f.Backward:
+		return db.q.threadNewest, []any{f.TicketID, f.Limit}
+	case f.Key != nil:
+		return db.q.threadAfter, []any{f.TicketID, timestamp(f.Key.CreatedAt), f.Key.ID, f.Limit}
+	}
+	return db.q.threadFirst, []any{f.TicketID, f.Limit}
 }
 
 // inTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
@@ -65,8 +125,9 @@ func scanMessage(row rowScanner) (support.Message, error) {
 	var m support.Message
 	var author, provider, model, cites sql.NullString
 	var prompt, completion, ttft, total sql.NullInt64
+	var truncated sql.NullBool
 	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt),
-		&provider, &model, &prompt, &completion, &ttft, &total, &cites)
+		&provider, &model, &prompt, &completion, &ttft, &total, &cites, &truncated)
 	if err != nil {
 		return m, err
 	}
@@ -76,7 +137,8 @@ func scanMessage(row rowScanner) (support.Message, error) {
 	}
 	m.AI = &support.AIMeta{Provider: provider.String, Model: model.String,
 		PromptTokens: int(prompt.Int64), CompletionTokens: int(completion.Int64),
-		TimeToFirstToken: time.Duration(ttft.Int64) * time.Millisecond, TotalTime: time.Duration(total.Int64) * time.Millisecond}
+		TimeToFirstToken: time.Duration(ttft.Int64) * time.Millisecond, TotalTime: time.Duration(total.Int64) * time.Millisecond,
+		Truncated: truncated.Bool}
 	if err := json.Unmarshal([]byte(cites.String), &m.AI.Citations); err != nil {
 		return m, fmt.Errorf("decode citations: %w", err)
 	}

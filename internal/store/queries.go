@@ -40,6 +40,11 @@ type queries struct {
 	touchTicket              string
 	createMessage            string
 	messagesByTicket         string
+	countMessagesCapped      string
+	threadFirst              string
+	threadAfter              string
+	threadNewest             string
+	threadBefore             string
 }
 
 // targets maps each name used in queries.sql to the field it fills.
@@ -57,6 +62,11 @@ func (q *queries) targets() map[string]*string {
 		"touch-ticket":                &q.touchTicket,
 		"create-message":              &q.createMessage,
 		"messages-by-ticket":          &q.messagesByTicket,
+		"count-messages-capped":       &q.countMessagesCapped,
+		"thread-first":                &q.threadFirst,
+		"thread-after":                &q.threadAfter,
+		"thread-newest":               &q.threadNewest,
+		"thread-before":               &q.threadBefore,
 	}
 }
 

@@ -68,8 +68,64 @@ VALUES ($1, $2, $3, $4, $5, $6);
 -- AI messages carry their reply's accounting; other messages join nothing.
 -- name: messages-by-ticket
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
-       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
+       r.truncated
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1
 ORDER BY m.created_at, m.id;
+
+-- The thread cap: counts a ticket's messages, but no further than $2 (the cap),
+-- so the cost stays bounded on a thread stored before the cap existed. Runs after
+-- touch-ticket in the same transaction: on PostgreSQL that row lock makes a
+-- concurrent AddMessage wait, and then count (a new statement, a new snapshot
+-- under READ COMMITTED) sees the message the other one committed.
+-- name: count-messages-capped
+SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE ticket_id = $1 LIMIT $2) AS capped;
+
+-- The four thread-page queries are keyset pages over messages_ticket_created_idx,
+-- one statement per variant like the ticket lists. Forward pages walk the index
+-- up, backward pages walk it down (the store turns those back to oldest first).
+
+-- name: thread-first
+SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
+       r.truncated
+FROM messages m
+LEFT JOIN ai_replies r ON r.id = m.id
+WHERE m.ticket_id = $1
+ORDER BY m.created_at, m.id
+LIMIT $2;
+
+-- name: thread-after
+SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
+       r.truncated
+FROM messages m
+LEFT JOIN ai_replies r ON r.id = m.id
+WHERE m.ticket_id = $1 AND (m.created_at, m.id) > ($2, $3)
+ORDER BY m.created_at, m.id
+LIMIT $4;
+
+-- The newest $2 messages, newest first: GET /tickets/{id}'s inline page, and
+-- what a prompt builder wanting "the newest N turns" can read instead of the
+-- whole thread.
+-- name: thread-newest
+SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
+       r.truncated
+FROM messages m
+LEFT JOIN ai_replies r ON r.id = m.id
+WHERE m.ticket_id = $1
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT $2;
+
+-- name: thread-before
+SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
+       r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
+       r.truncated
+FROM messages m
+LEFT JOIN ai_replies r ON r.id = m.id
+WHERE m.ticket_id = $1 AND (m.created_at, m.id) < ($2, $3)
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT $4;

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -12,24 +12,26 @@ import (
 	"github.com/supportd/supportd/internal/support"
 )
 
-// LoadReplyContext reads the user, the ticket, its thread and the number of the
-// user's replies created at or after since. A missing user or ticket is a nil
-// field, not an error.
+// LoadReplyContext reads the user, the ticket, its newest support.ThreadTail
+// messages (without AI accounting: prompts do not use it), the number of the
+// user's replies created at or after q.Since and, when q has a global budget,
+// everyone's (counted up to q.Global). A missing user or ticket is a nil field,
+// not an error.
 //
-// On PostgreSQL the four statements go out as one pgx batch: one round trip
-// instead of four on the way to an AI reply's first token, where each costs
-// about 0.3 ms on a busy two-core machine (docs/benchmarks.md). SQLite is in the
-// process, so there it runs them one after another.
-func (db *DB) LoadReplyContext(ctx context.Context, userID, ticketID string, since time.Time) (*support.ReplyContext, error) {
+// On PostgreSQL the statements go out as one pgx batch: one round trip instead
+// of five on the way to an AI reply's first token, where each costs about 0.3 ms
+// on a busy two-core machine (docs/benchmarks.md). SQLite is in the process, so
+// there it runs them one after another.
+func (db *DB) LoadReplyContext(ctx context.Context, userID, ticketID string, q support.ReplyQuota) (*support.ReplyContext, error) {
 	if db.dialect.engine != postgresDialect.engine {
-		return db.replyContextEach(ctx, userID, ticketID, since)
+		return db.replyContextEach(ctx, userID, ticketID, q)
 	}
-	rc, err := db.replyContextBatch(ctx, userID, ticketID, since)
+	rc, err := db.replyContextBatch(ctx, userID, ticketID, q)
 	return rc, translate("load reply context", err)
 }
 
 // replyContextEach runs the reads one by one; each translates its own errors.
-func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, since time.Time) (*support.ReplyContext, error) {
+func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, q support.ReplyQuota) (*support.ReplyContext, error) {
 	var rc support.ReplyContext
 	var err error
 	if rc.User, err = optional(db.UserByID(ctx, userID)); err != nil {
@@ -38,13 +40,39 @@ func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, sin
 	if rc.Ticket, err = optional(db.TicketByID(ctx, ticketID)); err != nil {
 		return nil, err
 	}
-	if rc.Thread, err = db.Messages(ctx, ticketID); err != nil {
+	if rc.Thread, err = db.threadTail(ctx, ticketID); err != nil {
 		return nil, err
 	}
-	if rc.RecentReplies, rc.OldestRecent, err = db.CountRepliesSince(ctx, userID, since); err != nil {
+	if rc.RecentReplies, rc.OldestRecent, err = db.CountRepliesSince(ctx, userID, q.Since); err != nil {
 		return nil, err
+	}
+	if q.Global > 0 {
+		if rc.GlobalReplies, rc.GlobalOldest, err = db.CountAllRepliesSince(ctx, q.Since, q.Global); err != nil {
+			return nil, err
+		}
+	}
+	if q.MaxMessages > 0 {
+		row := db.sql.QueryRowContext(ctx, db.q.countMessagesCapped, ticketID, q.MaxMessages)
+		if err := readThreadFull(row, &rc, q); err != nil {
+			return nil, translate("count messages", err)
+		}
 	}
 	return &rc, nil
+}
+
+// threadTail returns the ticket's newest support.ThreadTail messages, oldest first.
+func (db *DB) threadTail(ctx context.Context, ticketID string) ([]support.Message, error) {
+	msgs, err := queryAll(ctx, db.sql, db.aq.threadTail, scanTailMessage, ticketID, support.ThreadTail)
+	return msgs, translate("thread tail", err)
+}
+
+// scanTailMessage reads a thread-tail row.
+func scanTailMessage(row rowScanner) (support.Message, error) {
+	var m support.Message
+	var author sql.NullString
+	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt))
+	m.AuthorID = author.String
+	return m, err
 }
 
 // optional turns ErrNotFound into a nil result.
@@ -57,7 +85,7 @@ func optional[T any](v *T, err error) (*T, error) {
 
 // replyContextBatch sends the same statements as replyContextEach in one pgx batch
 // on one pooled connection; PostgreSQL runs them as one implicit transaction.
-func (db *DB) replyContextBatch(ctx context.Context, userID, ticketID string, since time.Time) (*support.ReplyContext, error) {
+func (db *DB) replyContextBatch(ctx context.Context, userID, ticketID string, q support.ReplyQuota) (*support.ReplyContext, error) {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -72,10 +100,19 @@ func (db *DB) replyContextBatch(ctx context.Context, userID, ticketID string, si
 		b := &pgx.Batch{}
 		b.Queue(db.q.userByID, userID)
 		b.Queue(db.q.ticketByID, ticketID)
-		b.Queue(db.q.messagesByTicket, ticketID)
-		b.Queue(db.aq.countSince, userID, timestamp(since))
+		b.Queue(db.aq.threadTail, ticketID, support.ThreadTail)
+		b.Queue(db.aq.countSince, userID, timestamp(q.Since))
+		if q.Global > 0 {
+			b.Queue(db.aq.countAllSince, timestamp(q.Since), q.Global)
+		}
+		if q.MaxMessages > 0 {
+			b.Queue(db.q.countMessagesCapped, ticketID, q.MaxMessages)
+		}
 		res := pc.Conn().SendBatch(ctx, b)
-		err := readReplyContext(res, &rc)
+		err := readReplyContext(res, &rc, q.Global > 0)
+		if err == nil && q.MaxMessages > 0 {
+			err = readThreadFull(res.QueryRow(), &rc, q)
+		}
 		if cerr := res.Close(); err == nil {
 			err = cerr
 		}
@@ -88,7 +125,7 @@ func (db *DB) replyContextBatch(ctx context.Context, userID, ticketID string, si
 }
 
 // readReplyContext reads the batch's results in the order they were queued.
-func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext) error {
+func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext, global bool) error {
 	u, err := scanUser(res.QueryRow())
 	switch {
 	case err == nil:
@@ -107,7 +144,7 @@ func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext) error {
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)
 	}
-	rc.Thread, err = scanRows(rows, scanMessage)
+	rc.Thread, err = scanRows(rows, scanTailMessage)
 	rows.Close()
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)
@@ -117,5 +154,23 @@ func readReplyContext(res pgx.BatchResults, rc *support.ReplyContext) error {
 		return fmt.Errorf("count replies: %w", err)
 	}
 	rc.OldestRecent = oldest.t
+	if !global {
+		return nil
+	}
+	var globalOldest nullTime
+	if err := res.QueryRow().Scan(&rc.GlobalReplies, &globalOldest); err != nil {
+		return fmt.Errorf("count all replies: %w", err)
+	}
+	rc.GlobalOldest = globalOldest.t
+	return nil
+}
+
+// readThreadFull reads the capped message count queued when q has a thread bound.
+func readThreadFull(row rowScanner, rc *support.ReplyContext, q support.ReplyQuota) error {
+	var n int
+	if err := row.Scan(&n); err != nil {
+		return fmt.Errorf("count messages: %w", err)
+	}
+	rc.ThreadFull = n >= q.MaxMessages
 	return nil
 }

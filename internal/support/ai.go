@@ -31,6 +31,7 @@ type AIMeta struct {
 	TimeToFirstToken time.Duration
 	TotalTime        time.Duration
 	Citations        []Citation
+	Truncated        bool // cut off at the configured maximum reply size
 }
 
 // AIReply is one generation of the assistant. Its ID becomes the ID of the AI
@@ -55,27 +56,52 @@ type AIReply struct {
 type ReplyContext struct {
 	User          *User     // nil when the user no longer exists
 	Ticket        *Ticket   // nil when there is no such ticket
-	Thread        []Message // the ticket's messages, oldest first
-	RecentReplies int       // the user's replies created at or after the time asked about
+	Thread        []Message // the ticket's newest messages (at most ThreadTail), oldest first
+	RecentReplies int       // the user's replies created at or after ReplyQuota.Since
 	OldestRecent  time.Time // when the oldest of those was created
+	GlobalReplies int       // everyone's replies since then, counted up to ReplyQuota.Global (0 when unlimited)
+	GlobalOldest  time.Time // when the oldest of everyone's replies since then was created
+	ThreadFull    bool      // the ticket holds ReplyQuota.MaxMessages messages already
 }
 
+// ThreadTail is how many of a ticket's newest messages a reply reads: a prompt
+// holds far fewer within its token budget, and a 10,000-message thread must not
+// be loaded whole for each reply.
+const ThreadTail = 200
+
+// ReplyQuota bounds the replies created since Since: PerUser by the requesting
+// user, Global by everyone (every instance shares the database). Zero is unlimited.
+type ReplyQuota struct {
+	Since       time.Time
+	PerUser     int
+	Global      int
+	MaxMessages int // messages a ticket may hold (0: no bound); the reply is one more
+}
+
+// ErrReplyQuotaSpent is returned by ReplyStore.StartReply when the quota's
+// replies are already taken: the check and the insert are one atomic step.
+var ErrReplyQuotaSpent = Errorf(CodeRateLimited, "AI reply quota spent")
+
 // ReplyStore persists AI replies and stream tokens. StartReply returns an error
-// with CodeConflict when the ticket already has a streaming reply.
+// with CodeConflict when the ticket already has a streaming reply, and
+// ErrReplyQuotaSpent when q allows no more replies (checked atomically with the
+// insert, so concurrent requests cannot overshoot it).
 type ReplyStore interface {
-	StartReply(ctx context.Context, r *AIReply) error
+	StartReply(ctx context.Context, r *AIReply, q ReplyQuota) error
 	// Heartbeat marks every reply the instance is streaming as alive.
 	Heartbeat(ctx context.Context, instanceID string, now time.Time) error
 	// FinishReply stores the final state of r and, when msg is not nil, the AI
 	// message, atomically.
-	FinishReply(ctx context.Context, r *AIReply, msg *Message) error
+	// A ticket holding maxMessages messages (0: no bound) refuses msg with
+	// ThreadFull, and nothing is stored.
+	FinishReply(ctx context.Context, r *AIReply, msg *Message, maxMessages int) error
 	ReplyByID(ctx context.Context, id string) (*AIReply, error)
 	LatestReply(ctx context.Context, ticketID string) (*AIReply, error)
 	// FailStaleReplies marks streaming replies whose heartbeat is older than before as failed.
 	FailStaleReplies(ctx context.Context, before, now time.Time) (int, error)
 	// LoadReplyContext reads what deciding on a reply request needs, in one round
 	// trip where the engine allows it.
-	LoadReplyContext(ctx context.Context, userID, ticketID string, since time.Time) (*ReplyContext, error)
+	LoadReplyContext(ctx context.Context, userID, ticketID string, q ReplyQuota) (*ReplyContext, error)
 	CreateStreamToken(ctx context.Context, hash, userID, ticketID string, expiresAt time.Time) error
 	// ConsumeStreamToken marks an unexpired, unused token used and returns whom it was issued to.
 	ConsumeStreamToken(ctx context.Context, hash string, now time.Time) (userID, ticketID string, err error)

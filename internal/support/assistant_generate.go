@@ -2,21 +2,34 @@ package support
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/supportd/supportd/internal/llm"
 )
 
-// doneData is the payload of the final event of a completed reply.
+// doneData is the payload of the final event of a completed reply, as staff see
+// it; customers get customerDoneData.
 type doneData struct {
 	MessageID        string     `json:"message_id"`
 	Content          string     `json:"content"`
 	Citations        []Citation `json:"citations"`
+	Truncated        bool       `json:"truncated"`
 	Provider         string     `json:"provider"`
 	Model            string     `json:"model"`
 	PromptTokens     int        `json:"prompt_tokens"`
 	CompletionTokens int        `json:"completion_tokens"`
+}
+
+// customerDoneData is the done event without the accounting (provider, model,
+// tokens), which only staff see.
+type customerDoneData struct {
+	MessageID string          `json:"message_id"`
+	Content   string          `json:"content"`
+	Citations json.RawMessage `json:"citations"`
+	Truncated bool            `json:"truncated"`
 }
 
 func newDoneData(r *AIReply) doneData {
@@ -24,8 +37,23 @@ func newDoneData(r *AIReply) doneData {
 	if cites == nil {
 		cites = []Citation{}
 	}
-	return doneData{MessageID: r.ID, Content: r.Content, Citations: cites, Provider: r.Meta.Provider,
-		Model: r.Meta.Model, PromptTokens: r.Meta.PromptTokens, CompletionTokens: r.Meta.CompletionTokens}
+	return doneData{MessageID: r.ID, Content: r.Content, Citations: cites, Truncated: r.Meta.Truncated,
+		Provider: r.Meta.Provider, Model: r.Meta.Model, PromptTokens: r.Meta.PromptTokens, CompletionTokens: r.Meta.CompletionTokens}
+}
+
+// customerDone strips the accounting from a done event's data. The event is
+// built once per reply (and relayed between instances) with everything in it;
+// each customer's stream filters it as it is delivered.
+func customerDone(data json.RawMessage) json.RawMessage {
+	var d customerDoneData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return json.RawMessage(`{"detail":"the reply ended"}`) // never relay what could not be filtered
+	}
+	if len(d.Citations) == 0 {
+		d.Citations = json.RawMessage(`[]`)
+	}
+	b, _ := json.Marshal(d) // strings and raw JSON just decoded always marshal
+	return b
 }
 
 type errorData struct {
@@ -37,28 +65,59 @@ type errorData struct {
 func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
 	defer a.bg.Done()
 	defer a.unclaim(reply.TicketID, g)
-	run := &generationRun{g: g, pub: &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}, start: time.Now()}
+	run := &generationRun{g: g, pub: &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}, start: time.Now(),
+		room: a.cfg.MaxReplyBytes}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.MaxDuration)
 	res, err := a.gen.Stream(ctx, req, run.emit)
 	cancel()
+	if errors.Is(err, errReplyCapped) {
+		err = nil // the reply is complete as far as it goes, and says it was cut off
+	}
 	a.record(run, reply, res, err)
 }
+
+// errReplyCapped is emit's answer once the reply reached its maximum size: the
+// provider stops generating and cancels its upstream request, whose rest is never read.
+var errReplyCapped = errors.New("the reply reached its maximum size")
 
 // generationRun is the state generate shares with its emit callback. It lives on
 // the heap so that generate's frame, on the stack for the whole reply, stays small.
 type generationRun struct {
-	g     *generation
-	pub   *relayPublisher
-	start time.Time
-	ttft  time.Duration
+	g         *generation
+	pub       *relayPublisher
+	start     time.Time
+	ttft      time.Duration
+	room      int  // bytes the reply may still grow by
+	truncated bool // cut off at the maximum size
 }
 
 func (r *generationRun) emit(delta string) error {
 	if r.ttft == 0 {
 		r.ttft = time.Since(r.start)
 	}
-	r.pub.delta(r.g.appendDelta(delta), delta)
+	if len(delta) > r.room {
+		delta, r.truncated = cutUTF8(delta, r.room), true
+	}
+	if delta != "" {
+		r.room -= len(delta)
+		r.pub.delta(r.g.appendDelta(delta), delta)
+	}
+	if r.truncated {
+		return errReplyCapped
+	}
 	return nil
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not split
+// a UTF-8 sequence.
+func cutUTF8(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:max(n, 0)]
 }
 
 // record fills in the reply's text and accounting and concludes it.
@@ -68,7 +127,11 @@ func (a *Assistant) record(run *generationRun, reply *AIReply, res llm.Result, e
 	reply.Content, reply.ChunkEnds = run.g.snapshot()
 	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
 		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: run.ttft, TotalTime: time.Since(run.start),
-		Citations: citations(res.Citations)}
+		Citations: citations(res.Citations), Truncated: run.truncated}
+	if run.truncated && reply.Meta.CompletionTokens == 0 {
+		// The usage comes with the stream's last chunk, which a cut-off reply never reads.
+		reply.Meta.CompletionTokens = llm.EstimateTokens(reply.Content)
+	}
 	a.conclude(run.g, run.pub, reply, err)
 }
 
@@ -90,7 +153,17 @@ func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.replies.FinishReply(ctx, reply, msg); err != nil {
+	err := a.replies.FinishReply(ctx, reply, msg, a.tickets.limits.MaxMessages)
+	var full *Error
+	if errors.As(err, &full) && full.Code == CodeInvalid { // the thread filled up during the reply
+		reply.Status, reply.Error, msg = ReplyFailed, full.Message, nil
+		if err = a.replies.FinishReply(ctx, reply, nil, 0); err == nil {
+			a.unclaim(reply.TicketID, g)
+			pub.final(g.finish(EventError, errorData{Detail: full.Message}))
+			return
+		}
+	}
+	if err != nil {
 		a.log.Error("storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
 		pub.final(g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
 		return

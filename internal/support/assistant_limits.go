@@ -113,18 +113,48 @@ func (a *Assistant) acquireLocalStream(userID string) (func(), error) {
 	}, nil
 }
 
-// hourlyLimit judges n replies in the hour before now, the oldest created at
-// oldest. They are counted in the database, so the limit holds across instances.
-func (a *Assistant) hourlyLimit(n int, oldest, now time.Time) error {
-	if n < a.cfg.RepliesPerHour {
-		return nil
+// quota is what the hourly limits allow in the hour before now. The replies are
+// counted in the database, so the limits hold across instances.
+func (a *Assistant) quota(now time.Time) ReplyQuota {
+	return ReplyQuota{Since: now.Add(-time.Hour), PerUser: a.cfg.RepliesPerHour, Global: a.cfg.RepliesPerHourAll,
+		MaxMessages: a.tickets.limits.MaxMessages}
+}
+
+// replyLimits judges the replies counted in rc: the user's own limit first, then
+// the service's global budget.
+func (a *Assistant) replyLimits(rc *ReplyContext, now time.Time) error {
+	if rc.ThreadFull {
+		return ThreadFull(a.tickets.limits.MaxMessages) // no model cost for a reply that cannot be stored
 	}
-	wait := oldest.Add(time.Hour).Sub(now)
-	if wait < time.Second {
-		wait = time.Second
+	if rc.RecentReplies >= a.cfg.RepliesPerHour {
+		return &Error{Code: CodeRateLimited, RetryAfter: retryAfter(rc.OldestRecent, now),
+			Message: fmt.Sprintf("AI reply limit reached (%d per hour)", a.cfg.RepliesPerHour)}
 	}
-	return &Error{Code: CodeRateLimited, RetryAfter: wait,
-		Message: fmt.Sprintf("AI reply limit reached (%d per hour)", a.cfg.RepliesPerHour)}
+	if all := a.cfg.RepliesPerHourAll; all > 0 && rc.GlobalReplies >= all {
+		return &Error{Code: CodeRateLimited, RetryAfter: retryAfter(rc.GlobalOldest, now),
+			Message: fmt.Sprintf("the service's AI reply budget for this hour is spent (%d replies across all users); please try again later", all)}
+	}
+	return nil
+}
+
+// retryAfter is when the oldest reply of the window leaves it, at least a second away.
+func retryAfter(oldest, now time.Time) time.Duration {
+	return max(oldest.Add(time.Hour).Sub(now), time.Second)
+}
+
+// quotaSpent is the answer to a request that saw room for its reply, but whose
+// reply insert found the quota taken meanwhile by concurrent requests: the limits
+// are judged again on fresh counts to say which one.
+func (a *Assistant) quotaSpent(ctx context.Context, adm *admission) error {
+	now := a.timestamp()
+	rc, err := a.replies.LoadReplyContext(ctx, adm.actor.UserID, "", adm.quota)
+	if err != nil {
+		return fmt.Errorf("recount replies: %w", err)
+	}
+	if err := a.replyLimits(rc, now); err != nil {
+		return err
+	}
+	return &Error{Code: CodeRateLimited, RetryAfter: time.Second, Message: "AI reply limit reached; please try again"}
 }
 
 // StreamToken is a short-lived, single-use credential for one ticket's reply stream,

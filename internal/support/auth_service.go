@@ -32,20 +32,55 @@ type AuthService struct {
 	now    func() time.Time
 	newID  func() string
 	actors *actorCache
+	guard  *loginGuard
+}
+
+// LoginProtection throttles failed logins (login_guard.go). Failures is the counter
+// shared between instances; nil counts on this instance only.
+type LoginProtection struct {
+	Config   LoginGuardConfig
+	Failures FailureCounter
 }
 
 // NewAuthService wires an AuthService. actorTTL is how long a token's user, once
 // looked up, is trusted to still exist with the same role (0: look it up on every request).
 func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
-	newID func() string, actorTTL time.Duration) *AuthService {
+	newID func() string, actorTTL time.Duration, protect LoginProtection) *AuthService {
 	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
-		actors: newActorCache(actorTTL, now)}
+		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log)}
 }
 
 // Credentials are what a user signs up or logs in with.
 type Credentials struct {
 	Email    string
 	Password string
+	ClientIP string // the client's address, for the per-IP failure count and the log
+}
+
+// maxLoggedAccount bounds the account name, as given, in the log of a failed login.
+const maxLoggedAccount = 64
+
+// loggedAccount is the account as the client gave it, cut to a safe length. The
+// log handler escapes control characters, so it cannot forge log lines.
+func loggedAccount(s string) string {
+	if utf8.RuneCountInString(s) <= maxLoggedAccount {
+		return s
+	}
+	return string([]rune(s)[:maxLoggedAccount]) + "…"
+}
+
+// busyError is how a hasher says it is saturated: a momentary lack of capacity
+// (auth.BusyError), answered 503 with Retry-After rather than by waiting.
+type busyError interface{ Busy() time.Duration }
+
+// hashError turns a hasher failure into the answer for the client.
+func hashError(err error) error {
+	var busy busyError
+	if errors.As(err, &busy) {
+		return &Error{Code: CodeUnavailable, RetryAfter: busy.Busy(), Err: err,
+			Message: "too many passwords are being checked right now: retry shortly (see Retry-After)"}
+	}
+	return err
 }
 
 // ErrBadCredentials is the one answer to a failed login, whatever the cause.
@@ -68,7 +103,7 @@ func (s *AuthService) CreateUser(ctx context.Context, c Credentials, role Role) 
 }
 
 func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) (*User, error) {
-	email := strings.TrimSpace(c.Email)
+	email := NormalizeEmail(c.Email)
 	var v validator
 	v.email("email", email)
 	v.password("password", c.Password)
@@ -77,25 +112,45 @@ func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) 
 	}
 	hash, err := s.hasher.Hash(ctx, c.Password)
 	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
+		return nil, fmt.Errorf("hash password: %w", hashError(err))
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	u := &User{ID: s.newID(), Email: email, EmailKey: strings.ToLower(email), PasswordHash: hash,
 		Role: role, CreatedAt: now, UpdatedAt: now}
 	if err := s.users.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, ErrDuplicateEmail) {
+			s.log.InfoContext(ctx, "signup refused: email taken", "client_ip", c.ClientIP)
+		}
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	s.log.InfoContext(ctx, "user created", "user_id", u.ID, "role", u.Role)
+	s.log.InfoContext(ctx, "user created", "user_id", u.ID, "role", u.Role, "client_ip", c.ClientIP)
 	return u, nil
 }
 
 // Login checks credentials and returns an access token. Unknown email and wrong password
-// take the same time and return the same error.
+// take the same time and return the same error; so does a locked-out login (its
+// count is keyed by the email as given, normalised, whether an account has it or
+// not), which is refused before any lookup or hashing.
 func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) {
+	key := EmailKey(c.Email)
+	att, err := s.guard.admit(ctx, key, c.ClientIP, s.now())
+	if err != nil {
+		if ErrorCode(err) == CodeRateLimited {
+			s.log.WarnContext(ctx, "login refused: too many failures", "account", loggedAccount(c.Email), "client_ip", c.ClientIP)
+		}
+		return "", err
+	}
+	token, err := s.login(ctx, key, c)
+	att.settle(ctx, err)
+	return token, err
+}
+
+func (s *AuthService) login(ctx context.Context, key string, c Credentials) (string, error) {
 	if utf8.RuneCountInString(c.Password) > MaxPasswordLen {
+		s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "reason", "over-long password")
 		return "", ErrBadCredentials // cannot match any stored password; no need to hash it
 	}
-	u, err := s.users.UserByEmailKey(ctx, strings.ToLower(strings.TrimSpace(c.Email)))
+	u, err := s.users.UserByEmailKey(ctx, key)
 	hash := ""
 	switch {
 	case err == nil:
@@ -104,13 +159,14 @@ func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) 
 		return "", fmt.Errorf("find user: %w", err)
 	}
 	if err := s.hasher.Verify(ctx, c.Password, hash); err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("verify password: %w", err)
+		var busy busyError
+		if ctx.Err() != nil || errors.As(err, &busy) {
+			return "", fmt.Errorf("verify password: %w", hashError(err))
 		}
-		s.log.WarnContext(ctx, "login failed", "known_user", hash != "")
+		s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "known_user", hash != "")
 		return "", ErrBadCredentials
 	}
-	s.log.InfoContext(ctx, "login succeeded", "user_id", u.ID)
+	s.log.InfoContext(ctx, "login succeeded", "user_id", u.ID, "client_ip", c.ClientIP)
 	return s.tokens.Issue(u.ID)
 }
 

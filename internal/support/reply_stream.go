@@ -124,6 +124,7 @@ type ReplyStream struct {
 	live    *generation  // in-process generation, or nil
 	remote  *remoteReply // reply generated elsewhere, or nil
 	done    bool
+	staff   bool // sees the reply's accounting in its done event
 	release func()
 	once    sync.Once
 	timer   *time.Timer // keep-alive timer, reused across Next calls
@@ -178,6 +179,9 @@ func (s *ReplyStream) Next(ctx context.Context, keepAlive time.Duration) (Stream
 	ev := s.pending[0]
 	s.pending = s.pending[1:]
 	s.last = ev.ID
+	if ev.Kind == EventDone && !s.staff {
+		ev.Data = customerDone(ev.Data)
+	}
 	if len(s.pending) == 0 && s.done {
 		// The final event: the user's stream slot is free before the client sees it
 		// end, so a client that opens its next stream at once is not refused.

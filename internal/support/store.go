@@ -17,9 +17,26 @@ type TicketStore interface {
 	TicketByID(ctx context.Context, id string) (*Ticket, error)
 	// ListTickets returns up to f.Limit tickets ordered by (CreatedAt, ID) descending.
 	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
-	// AddMessage stores m and sets the ticket's UpdatedAt to m.CreatedAt, atomically.
-	AddMessage(ctx context.Context, m *Message) error
+	// AddMessageCapped stores m and sets the ticket's UpdatedAt to m.CreatedAt,
+	// atomically, unless the ticket already holds maxMessages messages (0: no
+	// bound): then it refuses m with ThreadFull. The count and the insert are
+	// atomic, so concurrent calls never overshoot the cap.
+	AddMessageCapped(ctx context.Context, m *Message, maxMessages int) error
 	// Messages returns a ticket's thread ordered by (CreatedAt, ID) ascending; empty,
 	// not ErrNotFound, for a missing ticket.
 	Messages(ctx context.Context, ticketID string) ([]Message, error)
+	// ThreadPage returns up to f.Limit messages of a ticket's thread (see
+	// ThreadFilter), ordered by (CreatedAt, ID) ascending; empty for a missing ticket.
+	ThreadPage(ctx context.Context, f ThreadFilter) ([]Message, error)
+}
+
+// ThreadFilter selects a page of a ticket's thread, keyset-paginated on
+// (CreatedAt, ID). A forward page starts at the oldest message, or strictly after
+// Key; a backward page ends at the newest message, or strictly before Key.
+// Either way the page comes back oldest first.
+type ThreadFilter struct {
+	TicketID string
+	Key      *PageKey
+	Backward bool
+	Limit    int
 }

@@ -20,15 +20,34 @@ const (
 
 // TicketService holds the ticket rules: validation, ownership and thread order.
 type TicketService struct {
-	store TicketStore
-	log   *slog.Logger
-	now   func() time.Time
-	newID func() string
+	store  TicketStore
+	log    *slog.Logger
+	now    func() time.Time
+	newID  func() string
+	limits ThreadLimits
 }
 
+// ThreadLimits bound a ticket's thread and what one read of it returns.
+type ThreadLimits struct {
+	MaxMessages    int // messages a ticket may hold; 0: unbounded
+	RecentMessages int // newest messages Ticket returns; 0: DefaultRecentMessages
+}
+
+// DefaultRecentMessages is how many messages Ticket returns when ThreadLimits leaves it unset.
+const DefaultRecentMessages = 100
+
 // NewTicketService wires a TicketService.
-func NewTicketService(store TicketStore, log *slog.Logger, now func() time.Time, newID func() string) *TicketService {
-	return &TicketService{store: store, log: log, now: now, newID: newID}
+func NewTicketService(store TicketStore, log *slog.Logger, now func() time.Time, newID func() string, limits ThreadLimits) *TicketService {
+	if limits.RecentMessages <= 0 {
+		limits.RecentMessages = DefaultRecentMessages
+	}
+	return &TicketService{store: store, log: log, now: now, newID: newID, limits: limits}
+}
+
+// ThreadFull is the error for a message sent to a ticket that already holds
+// maxMessages messages.
+func ThreadFull(maxMessages int) *Error {
+	return Errorf(CodeInvalid, "ticket has reached its limit of %d messages; open a new ticket", maxMessages)
 }
 
 // NewTicket is the input of CreateTicket.
@@ -66,13 +85,8 @@ func (s *TicketService) ListTickets(ctx context.Context, actor Actor, cursor str
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case limit == 0:
-		limit = DefaultPageSize
-	case limit < 0:
-		return nil, Invalid(FieldError{Field: "limit", Message: "must be at least 1", Value: limit})
-	case limit > MaxPageSize:
-		limit = MaxPageSize
+	if limit, err = pageSize(limit); err != nil {
+		return nil, err
 	}
 	// Fetch one extra row to learn whether another page exists.
 	tickets, err := s.store.ListTickets(ctx, TicketFilter{CustomerID: actor.ticketScope(), After: after, Limit: limit + 1})
@@ -88,30 +102,115 @@ func (s *TicketService) ListTickets(ctx context.Context, actor Actor, cursor str
 	return page, nil
 }
 
-// Ticket returns a ticket the actor may see and its thread, oldest first.
+// TicketDetail is a ticket with the newest part of its thread.
+type TicketDetail struct {
+	Ticket   *Ticket
+	Messages []Message // the newest ThreadLimits.RecentMessages, oldest first
+	// OlderCursor is empty when Messages is the whole thread; otherwise it is the
+	// before-cursor for Thread that pages backward through the older messages.
+	OlderCursor string
+}
+
+// Ticket returns a ticket the actor may see and the newest part of its thread
+// (ThreadLimits.RecentMessages messages), oldest first.
 func (s *TicketService) Ticket(ctx context.Context, actor Actor, id string) (*Ticket, []Message, error) {
-	if _, err := uuid.Parse(id); err != nil {
-		return nil, nil, errTicketNotFound
-	}
-	// The thread is read while the ticket is checked, saving a round trip; it is
-	// dropped unless the check passes.
-	thread := make(chan []Message, 1)
-	var msgErr error
-	go func() {
-		msgs, err := s.store.Messages(ctx, id)
-		msgErr = err
-		thread <- msgs
-	}()
-	t, err := s.visibleTicket(ctx, actor, id)
-	msgs := <-thread
+	d, err := s.TicketDetail(ctx, actor, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if msgErr != nil {
-		return nil, nil, fmt.Errorf("load messages: %w", msgErr)
-	}
-	return t, msgs, nil
+	return d.Ticket, d.Messages, nil
 }
+
+// TicketDetail is Ticket plus where the older messages continue.
+func (s *TicketService) TicketDetail(ctx context.Context, actor Actor, id string) (*TicketDetail, error) {
+	n := s.limits.RecentMessages
+	t, msgs, err := s.visibleThread(ctx, actor, ThreadFilter{TicketID: id, Backward: true, Limit: n + 1})
+	if err != nil {
+		return nil, err
+	}
+	d := &TicketDetail{Ticket: t, Messages: msgs}
+	if len(msgs) > n { // the extra row is the oldest: older messages exist
+		d.Messages = msgs[1:]
+		d.OlderCursor = encodeCursor(messageKey(d.Messages[0]))
+	}
+	return d, nil
+}
+
+// ThreadPage is one page of a ticket's thread, oldest first. NextCursor (for
+// forward walks) and PrevCursor (for backward walks) are empty when the walk
+// is over.
+type ThreadPage struct {
+	Messages   []Message
+	NextCursor string
+	PrevCursor string
+}
+
+// Thread returns a page of a ticket the actor may see, oldest first. With
+// cursor (or neither cursor) it walks forward: the first page, or the messages
+// after cursor. With before it walks backward: the messages just before it.
+// Both take the opaque cursors of ListTickets' format.
+func (s *TicketService) Thread(ctx context.Context, actor Actor, ticketID, cursor, before string, limit int) (*ThreadPage, error) {
+	if cursor != "" && before != "" {
+		return nil, Errorf(CodeBadRequest, "cursor and before cannot be combined: cursor walks forward, before walks backward")
+	}
+	f := ThreadFilter{TicketID: ticketID, Backward: before != ""}
+	raw := cursor
+	if f.Backward {
+		raw = before
+	}
+	var err error
+	if f.Key, err = decodeCursor(raw); err != nil {
+		return nil, err
+	}
+	if limit, err = pageSize(limit); err != nil {
+		return nil, err
+	}
+	f.Limit = limit + 1 // one extra row says whether the walk goes on
+	_, msgs, err := s.visibleThread(ctx, actor, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &ThreadPage{Messages: msgs}
+	switch {
+	case len(msgs) <= limit:
+	case f.Backward: // the extra row is the oldest
+		page.Messages = msgs[1:]
+		page.PrevCursor = encodeCursor(messageKey(page.Messages[0]))
+	default:
+		page.Messages = msgs[:limit]
+		page.NextCursor = encodeCursor(messageKey(page.Messages[limit-1]))
+	}
+	return page, nil
+}
+
+// visibleThread loads a ticket, applies the object-level policy, and reads the
+// page f of its thread. The page is read while the ticket is checked, saving a
+// round trip; it is dropped unless the check passes.
+func (s *TicketService) visibleThread(ctx context.Context, actor Actor, f ThreadFilter) (*Ticket, []Message, error) {
+	if _, err := uuid.Parse(f.TicketID); err != nil {
+		return nil, nil, errTicketNotFound
+	}
+	type result struct {
+		msgs []Message
+		err  error
+	}
+	thread := make(chan result, 1)
+	go func() {
+		msgs, err := s.store.ThreadPage(ctx, f)
+		thread <- result{msgs, err}
+	}()
+	t, err := s.visibleTicket(ctx, actor, f.TicketID)
+	page := <-thread
+	if err != nil {
+		return nil, nil, err
+	}
+	if page.err != nil {
+		return nil, nil, fmt.Errorf("load messages: %w", page.err)
+	}
+	return t, page.msgs, nil
+}
+
+func messageKey(m Message) PageKey { return PageKey{CreatedAt: m.CreatedAt, ID: m.ID} }
 
 // AddMessage appends the actor's message to a ticket it may see.
 func (s *TicketService) AddMessage(ctx context.Context, actor Actor, ticketID, content string) (*Message, error) {
@@ -126,7 +225,7 @@ func (s *TicketService) AddMessage(ctx context.Context, actor Actor, ticketID, c
 	}
 	m := &Message{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Sender: actor.sender(),
 		Content: content, CreatedAt: s.timestamp()}
-	if err := s.store.AddMessage(ctx, m); err != nil {
+	if err := s.store.AddMessageCapped(ctx, m, s.limits.MaxMessages); err != nil {
 		return nil, fmt.Errorf("add message: %w", err)
 	}
 	return m, nil

@@ -4,7 +4,10 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on user input, in characters.
@@ -16,6 +19,43 @@ const (
 	MaxDescriptionLen = 10000
 	MaxContentLen     = 10000
 )
+
+// maxValueExcerpt bounds the part of a submitted value an error repeats back.
+const maxValueExcerpt = 32
+
+// excerpt returns s cut to maxValueExcerpt characters, marking the cut.
+func excerpt(s string) string {
+	if utf8.RuneCountInString(s) <= maxValueExcerpt {
+		return s
+	}
+	return string([]rune(s)[:maxValueExcerpt]) + "…"
+}
+
+// NormalizeEmail is the form of an address that is stored and shown: NFKC (so
+// fullwidth and other compatibility lookalikes become their plain letters), without
+// surrounding white space, the domain lower-cased (domains are case-insensitive;
+// the local part is kept as given). Invisible characters are not removed but
+// refused by validation.
+func NormalizeEmail(s string) string {
+	s = strings.TrimSpace(norm.NFKC.String(s))
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[:i+1] + strings.ToLower(s[i+1:])
+	}
+	return s
+}
+
+// EmailKey is the unique key of an address: its normalised form, lower-cased, so
+// addresses differing only in case or compatibility form are one account.
+func EmailKey(s string) string { return strings.ToLower(NormalizeEmail(s)) }
+
+// invisible reports characters that render as nothing or alter the display of
+// others: controls, format characters (zero-width spaces and joiners, bidi
+// controls, soft hyphen) and variation selectors. An address holding one could
+// look exactly like another.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+		r == '\u3164' || r == '\u115F' || r == '\u1160' || r == '\uFFA0' // Hangul fillers, drawn blank
+}
 
 // validator accumulates field errors so a request reports every bad field at once.
 type validator struct{ fields []FieldError }
@@ -47,16 +87,21 @@ func (v *validator) text(field, value string, minLen, maxLen int) {
 	}
 }
 
+// email checks an address already normalised (NormalizeEmail).
 func (v *validator) email(field, value string) {
-	addr, err := mail.ParseAddress(value)
 	switch {
 	case len(value) > MaxEmailLen:
 		v.add(field, "must be at most 254 characters", nil)
-	case err != nil || addr.Address != value || addr.Name != "":
-		v.add(field, "is not a valid email address", value)
-	case !validDomain(value[strings.LastIndexByte(value, '@')+1:]):
-		v.add(field, "is not a valid email address", value)
+	case strings.IndexFunc(value, invisible) >= 0:
+		v.add(field, "must not contain invisible, format or control characters", nil)
+	case !validAddress(value):
+		v.add(field, "is not a valid email address", excerpt(value))
 	}
+}
+
+func validAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && addr.Name == "" && validDomain(s[strings.LastIndexByte(s, '@')+1:])
 }
 
 func validDomain(d string) bool {

@@ -39,6 +39,13 @@ type Server struct {
 	mu       sync.Mutex
 	queue    []Response
 	requests []RecordedRequest
+	streams  []StreamResult
+}
+
+// StreamResult is how far a served stream got.
+type StreamResult struct {
+	ContentChunks int  // content chunks written and flushed
+	Complete      bool // every scripted content chunk was sent
 }
 
 // RecordedRequest is a request as the server received it.
@@ -86,6 +93,19 @@ func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]RecordedRequest(nil), s.requests...)
+}
+
+// StreamResults returns how far each stream that has ended got, in the order they ended.
+func (s *Server) StreamResults() []StreamResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]StreamResult(nil), s.streams...)
+}
+
+func (s *Server) streamEnded(r StreamResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams = append(s.streams, r)
 }
 
 // RequestCount returns how many requests reached the endpoint.

@@ -57,6 +57,7 @@ type streamer struct {
 	req   ChatRequest
 	base  chunk
 	start time.Time
+	sent  int // content chunks sent
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, req ChatRequest, resp Response) {
@@ -71,6 +72,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, req ChatRequest, 
 		Model: req.Model, SystemFingerprint: "fp_fake0001",
 	}
 	st.run(fmt.Sprintf("req_%08d", n))
+	s.streamEnded(StreamResult{ContentChunks: st.sent, Complete: st.sent == len(resp.deltas)})
 }
 
 // run writes the whole stream; it returns early when the client goes away
@@ -101,6 +103,7 @@ func (st *streamer) run(groqID string) {
 		if !st.send(st.chunk(delta{Content: &deltas[k]}, nil, nil)) {
 			return
 		}
+		st.sent++
 	}
 	st.finish(groqID)
 }
