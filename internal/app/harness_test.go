@@ -3,14 +3,17 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
+	"github.com/supportd/supportd/internal/logging"
 	"github.com/supportd/supportd/internal/store/storetest"
 )
 
@@ -50,25 +54,51 @@ func forEachEngine(t *testing.T, f func(t *testing.T, in *instance)) {
 
 func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	t.Helper()
+	return startApp(t, engine, getenv, appOptions{})
+}
+
+// appOptions are what a test may change in how an instance is built.
+type appOptions struct {
+	clock *clock     // settable clock for app.Options.Now; nil: time.Now
+	log   *logBuffer // keeps the JSON log for assertions; nil: testLogOutput only
+	// prefix of the instance's Redis keys (rate limits, failed logins); instances
+	// sharing limits share it. "": one of the test's own.
+	prefix string
+}
+
+// startApp starts an instance on engine with getenv over the defaults ("" leaves
+// a variable unset, to test its default).
+func startApp(t *testing.T, engine string, getenv map[string]string, o appOptions) *instance {
+	t.Helper()
 	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
 		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
 	// Tests that are not about limits must not meet them: every bucket is generous
 	// here, and the tests of a limit set their own (see ratelimit_test.go).
-	for k, v := range generousLimits {
-		env[k] = v
-	}
+	maps.Copy(env, generousLimits)
 	for k, v := range getenv {
 		env[k] = v
 		if v == "" {
-			delete(env, k) // "" means: leave unset, to test a default
+			delete(env, k)
 		}
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	opts := app.Options{Version: "test", Argon2: &fastArgon, KeepAlive: 200 * time.Millisecond, RateLimitPrefix: o.prefix}
+	if opts.RateLimitPrefix == "" {
+		opts.RateLimitPrefix = rlPrefix()
+	}
+	if o.clock != nil {
+		opts.Now = o.clock.Now
+	}
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
-	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon, KeepAlive: 200 * time.Millisecond})
+	if o.log != nil { // supportd's own logger, which adds the request's fields
+		if log, err = logging.New(io.MultiWriter(o.log, testLogOutput()), "json", "info"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := app.New(context.Background(), cfg, log, opts)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
@@ -85,6 +115,68 @@ func start(t *testing.T, engine string, getenv map[string]string) *instance {
 	})
 	return &instance{t: t, app: a, srv: srv, url: srv.URL}
 }
+
+// rlPrefix is a Redis key prefix no other test or run uses.
+func rlPrefix() string { return "supportd:rltest:" + rand.Text() + ":" }
+
+// clock is a settable clock for app.Options.Now: limits refill and lockouts lapse
+// when a test moves it forward, with no sleeping.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Now().UTC()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// logBuffer collects an instance's JSON log lines for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// lines returns the log lines holding every one of parts.
+func (l *logBuffer) lines(parts ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+next:
+	for line := range strings.SplitSeq(l.buf.String(), "\n") {
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				continue next
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// count returns how many lines hold s.
+func (l *logBuffer) count(s string) int { return len(l.lines(s)) }
 
 // response is a finished HTTP exchange.
 type response struct {

@@ -2,67 +2,22 @@ package app_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
-	"log/slog"
+	"maps"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/supportd/supportd/internal/app"
-	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/relay/relaytest"
-	"github.com/supportd/supportd/internal/store/storetest"
 )
-
-// stepClock is a clock the rate-limit tests move forward instead of sleeping.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newStepClock() *stepClock { return &stepClock{t: time.Now().UTC()} }
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *stepClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-// syncLog keeps an instance's JSON log for assertions.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-
-// lines returns the log lines holding every one of parts.
-func (l *syncLog) lines(parts ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-next:
-	for line := range strings.SplitSeq(l.b.String(), "\n") {
-		for _, p := range parts {
-			if !strings.Contains(line, p) {
-				continue next
-			}
-		}
-		out = append(out, line)
-	}
-	return out
-}
 
 // limited is an instance started for a rate-limit test.
 type limited struct {
 	*instance
-	logs   *syncLog
-	clock  *stepClock
+	logs   *logBuffer
+	clock  *clock
 	shared bool // limits in Redis (whose clock runs on: t values may be a little lower)
 }
 
@@ -73,48 +28,20 @@ type limitedOpts struct {
 }
 
 // startLimited is start with env's limits, a settable clock, a kept log and,
-// with o.redisURL, limits in Redis under a prefix of the test's own.
+// with o.redisURL, limits in Redis under o.prefix.
 func startLimited(t *testing.T, engine string, env map[string]string, o limitedOpts) *limited {
 	t.Helper()
-	all := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
-		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
-	for k, v := range generousLimits {
-		all[k] = v
+	all := maps.Clone(env)
+	if all == nil {
+		all = map[string]string{}
 	}
 	if o.redisURL != "" {
 		all["REDIS_URL"] = o.redisURL
 	}
-	for k, v := range env {
-		all[k] = v
-		if v == "" {
-			delete(all, k)
-		}
-	}
-	cfg, err := config.Load(func(k string) string { return all[k] })
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	logs, clk := &syncLog{}, newStepClock()
-	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testLogOutput()), nil))
-	a, err := app.New(context.Background(), cfg, log, app.Options{Version: "test", Argon2: &fastArgon, Now: clk.Now,
-		KeepAlive: 200 * time.Millisecond, RateLimitPrefix: o.prefix})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	srv := httptest.NewServer(a.Server)
-	t.Cleanup(func() {
-		a.Assistant.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		a.Server.Drain(ctx)
-		srv.Close()
-		a.Close()
-	})
-	return &limited{instance: &instance{t: t, app: a, srv: srv, url: srv.URL}, logs: logs, clock: clk, shared: o.redisURL != ""}
+	logs, clk := &logBuffer{}, newClock()
+	in := startApp(t, engine, all, appOptions{clock: clk, log: logs, prefix: o.prefix})
+	return &limited{instance: in, logs: logs, clock: clk, shared: o.redisURL != ""}
 }
-
-// rlPrefix is a Redis key prefix no other test or run uses.
-func rlPrefix() string { return "supportd:rltest:" + rand.Text() + ":" }
 
 // forEachLimiter runs f on every database engine with the limits in memory and,
 // with TEST_REDIS_URL, in Redis.

@@ -23,7 +23,7 @@ type Config struct {
 	Env            string // "development" or "production"
 	Host           string
 	Port           int
-	PublicURL      string // base for absolute links; empty: derived from the request
+	PublicURL      string // base for absolute links; empty: links are relative
 	DataDir        string
 	DatabaseURL    string // normalised: postgres://... or sqlite://path
 	RedisURL       string // optional: shares in-progress AI replies between instances

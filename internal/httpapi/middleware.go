@@ -53,9 +53,9 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
-		// client is the direct peer, or the client a trusted proxy forwarded for (clientip.go).
+		// The logger adds client: the direct peer, or the client a trusted proxy forwarded for (clientip.go).
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", rec.code(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes, "client", fields.ClientIP)
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/supportd/supportd/internal/ratelimit"
+	"github.com/supportd/supportd/internal/support"
 )
 
 // RateLimiter takes one request from a key's quota under a policy (ratelimit.Limiter).
@@ -39,7 +40,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		draws, kind := s.buckets(r)
+		r, draws, kind := s.buckets(r)
 		var buf [2]draw
 		taken := buf[:0]
 		for _, d := range draws {
@@ -64,18 +65,21 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 
 // buckets returns the buckets r draws from, the route's own first, and whether the
 // general one is per "user" or per "ip". A bearer token is only verified here
-// (signature and expiry, no database): authentication proper comes later.
-func (s *Server) buckets(r *http.Request) ([]draw, string) {
+// (signature and expiry, no database) and the outcome kept for authentication,
+// which comes later and confirms the user.
+func (s *Server) buckets(r *http.Request) (*http.Request, []draw, string) {
 	lim, kind := s.deps.RateLimits, "ip"
 	ipk := ipKey(clientIP(r.Context()))
 	general := draw{limit: lim.IP, key: ipk}
 	if tok := bearerToken(r.Header.Get("Authorization")); tok != "" && s.deps.Auth != nil {
-		if c, err := s.deps.Auth.Identify(tok); err == nil {
+		var c support.Caller
+		var err error
+		if r, c, err = s.withIdentity(r, tok); err == nil {
 			kind, general = "user", draw{limit: lim.User, key: c.UserID}
 		}
 	}
 	if r.Method != http.MethodPost { // every stricter bucket is for a POST
-		return []draw{general}, kind
+		return r, []draw{general}, kind
 	}
 	var own draw
 	switch _, pattern := s.mux.Handler(r); pattern {
@@ -89,9 +93,9 @@ func (s *Server) buckets(r *http.Request) ([]draw, string) {
 		}
 	}
 	if own.limit.Off() {
-		return []draw{general}, kind
+		return r, []draw{general}, kind
 	}
-	return []draw{own, general}, kind
+	return r, []draw{own, general}, kind
 }
 
 // tooManyRequests answers 429 for the last bucket in taken, and logs it.
@@ -102,7 +106,7 @@ func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, taken [
 	setRateLimitHeaders(h, taken)
 	h.Set("Retry-After", strconv.Itoa(retry))
 	h.Set("Cache-Control", "no-store")
-	s.log.WarnContext(r.Context(), "rate limited", "bucket", d.limit.Name, "key", kind, "client", clientIP(r.Context()),
+	s.log.WarnContext(r.Context(), "rate limited", "bucket", d.limit.Name, "key", kind, // the logger adds the client
 		"method", r.Method, "path", r.URL.Path)
 	writeJSONProblem(w, http.StatusTooManyRequests,
 		fmt.Sprintf("rate limit %q exceeded: %s; retry in %d s", d.limit.Name, d.limit, retry))

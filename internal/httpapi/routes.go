@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -12,7 +13,7 @@ var authenticated = []map[string][]string{{"bearer": {}}, {"oauth2": {}}}
 // routes lists the whole API surface in one place.
 func (s *Server) routes() {
 	api := s.api
-	huma.Register(api, op("signup", http.MethodPost, "/auth/signup", "Create a customer account", "auth", http.StatusCreated, nil, 409, 422), s.signup)
+	huma.Register(api, op("signup", http.MethodPost, "/auth/signup", "Create a customer account", "auth", http.StatusCreated, nil, 409, 415, 422), s.signup)
 	huma.Register(api, loginOperation(), s.login)
 	documentFormLogin(api)
 
@@ -25,7 +26,7 @@ func (s *Server) routes() {
 	s.kbRoutes()
 
 	live := op("healthz", http.MethodGet, "/healthz", "Liveness: the process serves requests", "operations", 0, nil)
-	live.Errors = []int{http.StatusInternalServerError} // never touches the database
+	live.Errors = []int{http.StatusTooManyRequests, http.StatusInternalServerError} // never touches the database
 	huma.Register(api, live, s.healthz)
 	huma.Register(api, op("readyz", http.MethodGet, "/readyz", "Readiness: the database answers", "operations", 0, nil), s.readyz)
 }
@@ -39,7 +40,9 @@ func op(id, method, path, summary, tag string, status int, security []map[string
 		Tags:          []string{tag},
 		DefaultStatus: status,
 		Security:      security,
-		// Any operation may meet a server bug (500) or an unreachable database (503).
-		Errors: append(errors, http.StatusInternalServerError, http.StatusServiceUnavailable),
+		// Any operation may meet a rate limit (429), a server bug (500) or an
+		// unreachable database (503).
+		Errors: slices.Compact(slices.Sorted(slices.Values(append(errors,
+			http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable)))),
 	}
 }

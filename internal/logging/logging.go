@@ -30,7 +30,8 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	return slog.New(contextHandler{h}), nil
 }
 
-// Fields are per-request values added to every record logged with the request's context.
+// Fields are per-request values (request id, client address, user) added to every
+// record logged with the request's context.
 // UserID is set once authentication succeeds, after the record's context was created,
 // hence the atomic.
 type Fields struct {
@@ -68,6 +69,9 @@ type contextHandler struct{ slog.Handler }
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if f := FieldsFrom(ctx); f != nil {
 		r.AddAttrs(slog.String("request_id", f.RequestID))
+		if f.ClientIP != "" {
+			r.AddAttrs(slog.String("client", f.ClientIP))
+		}
 		if uid := f.UserID(); uid != "" {
 			r.AddAttrs(slog.String("user_id", uid))
 		}

@@ -13,7 +13,7 @@ func TestRecordsCarryRequestFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fields{RequestID: "req-1"}
+	f := &Fields{RequestID: "req-1", ClientIP: "203.0.113.7"}
 	ctx := WithFields(context.Background(), f)
 	f.SetUserID("user-9")
 	log.With("component", "test").InfoContext(ctx, "hello")
@@ -22,7 +22,7 @@ func TestRecordsCarryRequestFields(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
 		t.Fatalf("one JSON record expected: %q", buf.String())
 	}
-	if rec["request_id"] != "req-1" || rec["user_id"] != "user-9" || rec["component"] != "test" {
+	if rec["request_id"] != "req-1" || rec["user_id"] != "user-9" || rec["client"] != "203.0.113.7" || rec["component"] != "test" {
 		t.Fatalf("record %v", rec)
 	}
 	if _, err := New(&buf, "xml", "info"); err == nil {

@@ -30,6 +30,11 @@ type shared struct {
 	fallbacks atomic.Uint64
 }
 
+// redisTimeout bounds what one request waits for Redis: a Redis that hangs
+// (rather than refusing connections) must not hold every request for go-redis's
+// own read timeout and retries.
+const redisTimeout = 250 * time.Millisecond
+
 func newShared(rdb *redis.Client, prefix string, local *memory, log *slog.Logger, probeEvery time.Duration) *shared {
 	return &shared{lim: redis_rate.NewLimiter(rdb), prefix: prefix, local: local, log: log, probeEvery: probeEvery}
 }
@@ -38,7 +43,9 @@ func (s *shared) allow(ctx context.Context, key string, l Limit) (Result, error)
 	if s.down.Load() && !s.mayProbe() {
 		return s.fallback(key, l), nil
 	}
-	res, err := s.lim.Allow(ctx, s.prefix+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
+	rctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	res, err := s.lim.Allow(rctx, s.prefix+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
 	if err != nil {
 		if ctx.Err() != nil { // the client left: not Redis's fault
 			return Result{}, fmt.Errorf("rate limit %s: %w", l.Name, ctx.Err())

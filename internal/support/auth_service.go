@@ -188,6 +188,12 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (Actor, er
 	if err != nil {
 		return Actor{}, err
 	}
+	return s.Confirm(ctx, c)
+}
+
+// Confirm turns a Caller into the Actor it is: its user must still exist (looked
+// up, or found in the actor cache), and the role is the current one.
+func (s *AuthService) Confirm(ctx context.Context, c Caller) (Actor, error) {
 	sub := c.UserID
 	if role, ok := s.actors.get(sub); ok {
 		return Actor{UserID: sub, Role: role}, nil

@@ -198,12 +198,11 @@ func (g *loginGuard) tryShared() bool {
 
 // settle records the outcome of an admitted attempt: a success clears the
 // account's count and takes the attempt back from the client IP's; bad credentials
-// stay counted. Refused because hashing is saturated, the attempt was no guess on
-// the account, but it stays counted for the client IP: else a flooding client's
-// refused attempts would keep its count low and the hashing queue full. Any other
-// outcome (a database error) is taken back from both.
+// stay counted. Any other outcome (hashing saturated, a database error) was no
+// guess, and is taken back from both: a real user refused with 503 during a flood
+// from many addresses must not also lock out its own address (a flooding client's
+// count still grows with every attempt that was hashed and failed).
 func (a *attempt) settle(ctx context.Context, err error) {
-	var busy busyError
 	switch {
 	case err == nil:
 		if a.account != nil {
@@ -211,8 +210,6 @@ func (a *attempt) settle(ctx context.Context, err error) {
 		}
 		a.forgive(ctx, a.ip)
 	case errors.Is(err, ErrBadCredentials):
-	case errors.As(err, &busy):
-		a.forgive(ctx, a.account)
 	default:
 		a.forgive(ctx, a.account)
 		a.forgive(ctx, a.ip)

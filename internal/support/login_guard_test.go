@@ -124,3 +124,33 @@ func TestLoginGuardFallsBackToLocalCounts(t *testing.T) {
 		t.Errorf("shared counter tried %d times within a second of failing, want 1", shared.calls)
 	}
 }
+
+type busyHasher struct{}
+
+func (busyHasher) Error() string       { return "hashing queue full" }
+func (busyHasher) Busy() time.Duration { return time.Second }
+
+// Attempts refused because hashing is saturated were no guesses: they count
+// against neither the account nor the client's address, however many there are.
+func TestLoginGuardForgivesBusyRefusals(t *testing.T) {
+	g := newLoginGuard(LoginGuardConfig{MaxFailures: 2, MaxFailuresPerIP: 2, Window: time.Minute,
+		LockoutBase: 10 * time.Second, LockoutMax: time.Minute}, nil, slog.New(slog.DiscardHandler))
+	ctx, now := context.Background(), time.Unix(1000, 0)
+	for i := range 5 {
+		a, err := g.admit(ctx, "ada@example.com", "192.0.2.1", now)
+		if err != nil {
+			t.Fatalf("attempt %d after busy refusals: %v", i, err)
+		}
+		a.settle(ctx, busyHasher{})
+	}
+	for range 2 {
+		a, err := g.admit(ctx, "ada@example.com", "192.0.2.1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.settle(ctx, ErrBadCredentials)
+	}
+	if _, err := g.admit(ctx, "ada@example.com", "192.0.2.1", now); ErrorCode(err) != CodeRateLimited {
+		t.Fatalf("after 2 real failures: %v, want rate limited", err)
+	}
+}
