@@ -6,6 +6,12 @@
 #   docker run -p 8000:8000 -e SECRET_KEY=... -v supportd-data:/var/lib/supportd supportd
 #
 # Or use docker-compose.yml (PostgreSQL included): docker compose up -d --build
+#
+# The entrypoint is the supportd binary, so arguments are a subcommand
+# (default: serve), and it is on PATH for docker exec:
+#   docker run --rm -i ... supportd user create --email E --password-stdin
+#   docker run --rm -v "$PWD/articles:/articles:ro" ... supportd kb import /articles
+#   docker exec -i CONTAINER supportd user create --email E --password-stdin
 
 ARG GO_VERSION=1.26
 
@@ -33,7 +39,8 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 # user; no shell, no package manager.
 FROM gcr.io/distroless/static-debian12:nonroot
 
-COPY --from=build /out/supportd /supportd
+# /usr/local/bin is on the image's PATH: "supportd" works in docker exec too.
+COPY --from=build /out/supportd /usr/local/bin/supportd
 COPY --from=build --chown=65532:65532 /out/data /var/lib/supportd
 
 ENV DATA_DIR=/var/lib/supportd
@@ -44,7 +51,7 @@ EXPOSE 8000
 # No shell or curl in the image: the binary checks itself by calling
 # http://127.0.0.1:$PORT/healthz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-    CMD ["/supportd", "healthcheck"]
+    CMD ["/usr/local/bin/supportd", "healthcheck"]
 
-ENTRYPOINT ["/supportd"]
+ENTRYPOINT ["/usr/local/bin/supportd"]
 CMD ["serve"]

@@ -13,6 +13,7 @@
 //
 //	go run ./bench/stream -streams 1000 -tokens 100 -token-delay 50ms
 //	go run ./bench/stream -streams 10000 -tokens 60 -token-delay 500ms -ramp 20s
+//	go run ./bench/stream -streams 1000 -handoff   # the opt-in hand-off (STREAM_HANDOFF=true)
 //
 // See docs/benchmarks.md ("AI reply streaming") for the method and figures.
 package main
@@ -58,6 +59,7 @@ type options struct {
 	timeout    time.Duration
 	jsonOut    string
 	profDir    string
+	handoff    bool
 }
 
 func main() {
@@ -81,6 +83,8 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "bound on the whole run")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON here")
 	flag.StringVar(&o.profDir, "profile-dir", ".", "where profiles go when STREAMBENCH_PPROF is set (with -supportd set to a bench/profserve binary)")
+	flag.BoolVar(&o.handoff, "handoff", os.Getenv("STREAM_HANDOFF") == "true",
+		"write supportd's streams with the opt-in hand-off (STREAM_HANDOFF=true; default: net/http's own path, or $STREAM_HANDOFF)")
 	flag.Parse()
 	var err error
 	if *role == "upstream" {
@@ -164,6 +168,7 @@ func runBench(o options) error {
 		"GROQ_API_KEY=" + upstreamKey, "GROQ_BASE_URL=" + upURL, "AI_PROVIDERS=groq",
 		"AI_CONCURRENT_STREAMS=" + strconv.Itoa(total), "AI_REPLIES_PER_HOUR=" + strconv.Itoa(10*total),
 		"LOG_LEVEL=warn", "KB_SEED_SAMPLE=false", "ACCESS_TOKEN_EXPIRE_MINUTES=240",
+		"STREAM_HANDOFF=" + strconv.FormatBool(o.handoff),
 	}
 	if o.proto == "h2" {
 		env = append(env, "SSL_CERT_FILE="+upInfo.Cert)
@@ -183,7 +188,7 @@ func runBench(o options) error {
 	}
 	fmt.Printf("seeded %d users and %d tickets through the API in %s\n", o.users, total, time.Since(t).Round(time.Millisecond))
 
-	res := results{Options: o, CPU: cpuModel(), CPUs: runtime.NumCPU(), Proto: o.proto, DB: o.db}
+	res := results{Options: o, CPU: cpuModel(), CPUs: runtime.NumCPU(), Proto: o.proto, DB: o.db, Path: streamPath(o.handoff)}
 
 	// Phase A: the upstream's own time to first token, straight from a client.
 	if !o.skipDirect {
@@ -230,7 +235,8 @@ func runBench(o options) error {
 			ph.probes = append(ph.probes, f)
 		}
 	}
-	fmt.Printf("phase B: %d streams through supportd (pid %d, %s), opened over %s, then %d probes\n", o.streams, sd.pid(), o.db, o.ramp, o.probes)
+	fmt.Printf("phase B: %d streams through supportd (pid %d, %s, %s path), opened over %s, then %d probes\n", o.streams, sd.pid(), o.db,
+		streamPath(o.handoff), o.ramp, o.probes)
 	res.Supportd = ph.run(ctx)
 	res.Supportd.print()
 	if o.db == "postgres" {
@@ -610,6 +616,7 @@ type results struct {
 	CPUs     int
 	Proto    string
 	DB       string
+	Path     string // how supportd writes the streams: "default" or "handoff"
 	Direct   phaseResult
 	Supportd phaseResult
 }
@@ -618,9 +625,17 @@ func (r results) summary() {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
 	a, b := r.Direct, r.Supportd
 	fmt.Println()
-	fmt.Printf("| S | upstream | db | TTFB p50/p99 direct (ms) | TTFB p50/p99 via supportd (ms) | added p50/p99 (ms) | probe added p50/p99 (ms) | CPU µs/token (hold / all) | KiB per stream | peak open | failures |\n")
-	fmt.Printf("| %d | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %.1f / %.1f | %.1f | %d | %d |\n",
-		b.Streams, r.Proto, r.DB, ms(a.TTFB.P50), ms(a.TTFB.P99), ms(b.TTFB.P50), ms(b.TTFB.P99),
+	fmt.Printf("| S | path | upstream | db | TTFB p50/p99 direct (ms) | TTFB p50/p99 via supportd (ms) | added p50/p99 (ms) | probe added p50/p99 (ms) | CPU µs/token (hold / all) | KiB per stream | peak open | failures |\n")
+	fmt.Printf("| %d | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %.1f / %.1f | %.1f | %d | %d |\n",
+		b.Streams, r.Path, r.Proto, r.DB, ms(a.TTFB.P50), ms(a.TTFB.P99), ms(b.TTFB.P50), ms(b.TTFB.P99),
 		ms(b.TTFB.P50-a.TTFB.P50), ms(b.TTFB.P99-a.TTFB.P99), ms(b.ProbeTTFB.P50-a.ProbeTTFB.P50), ms(b.ProbeTTFB.P99-a.ProbeTTFB.P99),
 		b.Derived.CPUUsPerTokenHold, b.Derived.CPUUsPerTokenAll, b.Derived.KiBPerStream, b.PeakOpen, b.Failures)
+}
+
+// streamPath names how supportd writes reply streams in this run.
+func streamPath(handoff bool) string {
+	if handoff {
+		return "handoff"
+	}
+	return "default"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/config"
+	"github.com/supportd/supportd/internal/httpapi"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
 )
@@ -108,4 +110,22 @@ func healthcheck(ctx context.Context, e env) error {
 		return fmt.Errorf("healthcheck: status %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// openapiCmd prints the OpenAPI document the server would serve with this
+// configuration (PUBLIC_URL sets its server), without opening the database.
+func openapiCmd(e env, args []string) error {
+	if err := parseFlags("openapi", e, args, nil); err != nil {
+		return err
+	}
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	b, err := json.MarshalIndent(httpapi.Document(version, cfg.PublicURL), "", "  ")
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+	return err
 }

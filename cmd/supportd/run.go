@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/config"
@@ -41,6 +42,7 @@ Usage:
   supportd user create --email E --password-stdin [--role customer|agent|admin]
   supportd kb import DIR                             import the Markdown articles (*.md) in DIR into the knowledge base
   supportd healthcheck                               exit 0 if the local server answers /healthz
+  supportd openapi                                   print the OpenAPI document (as served at /openapi.json)
   supportd version                                   print the version
 
 Configuration comes from the environment and an optional .env file; see README.md.
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return kbCmd(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e)
+	case "openapi":
+		return openapiCmd(e, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "supportd", version)
 		return nil
@@ -79,9 +83,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 }
 
-// setup loads the configuration and the logger shared by every subcommand.
+// setup loads the configuration and the logger shared by every subcommand that
+// opens the database.
 func setup(e env) (config.Config, *slog.Logger, error) {
 	cfg, err := config.Load(e.getenv)
+	if err == nil {
+		err = productionDatabase(cfg, e.getenv)
+	}
 	if err != nil {
 		return cfg, nil, fmt.Errorf("configuration: %w", err)
 	}
@@ -90,6 +98,19 @@ func setup(e env) (config.Config, *slog.Logger, error) {
 		return cfg, nil, fmt.Errorf("configuration: %w", err)
 	}
 	return cfg, log, nil
+}
+
+// productionDatabase refuses, in production, the SQLite file in DATA_DIR that
+// supportd falls back to when no database is configured: there it is nearly
+// always a mistake (a missing or misspelt variable), whose data would live in one
+// container's volume, apart from every other instance's. SQLite named explicitly
+// in DATABASE_URL is a choice, and is accepted (Start warns about it).
+func productionDatabase(cfg config.Config, getenv func(string) string) error {
+	if cfg.Dev() || strings.TrimSpace(getenv("DATABASE_URL")) != "" || strings.TrimSpace(getenv("POSTGRES_SERVER")) != "" {
+		return nil
+	}
+	return errors.New("SUPPORTD_ENV=production needs a database: set DATABASE_URL=postgres://... (or POSTGRES_SERVER), " +
+		"or name SQLite explicitly for a single instance, e.g. DATABASE_URL=sqlite:///var/lib/supportd/supportd.db")
 }
 
 func parseFlags(name string, e env, args []string, define func(*flag.FlagSet)) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/httpapi"
+	"github.com/supportd/supportd/internal/metrics"
 	"github.com/supportd/supportd/internal/ratelimit"
 	"github.com/supportd/supportd/internal/relay"
 	"github.com/supportd/supportd/internal/store"
@@ -33,6 +34,11 @@ type App struct {
 	Server    *httpapi.Server
 	Limiter   *ratelimit.Limiter // request rate limits; Fallbacks counts requests limited locally in a Redis outage
 	redis     io.Closer          // nil without REDIS_URL
+	Metrics   *metrics.Metrics   // nil without METRICS_ADDR; Serve serves it there (metrics.go)
+
+	// The reaper (Start): Close stops it and waits for it before closing the database.
+	stopReaper context.CancelFunc
+	reaperDone chan struct{}
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -47,6 +53,9 @@ type Options struct {
 	// The failed-login counts go under it too (RateLimitPrefix+"login:";
 	// default relay.DefaultLoginFailuresPrefix).
 	RateLimitPrefix string
+	// ReplyHeartbeat is how often the reaper marks this instance's AI replies
+	// alive; replies silent for three periods are failed. Default 5s.
+	ReplyHeartbeat time.Duration
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -89,7 +98,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID, support.ThreadLimits{
 		MaxMessages: cfg.Tickets.MaxMessages, RecentMessages: cfg.Tickets.RecentMessages})
-	gen, providers := newGenerator(cfg.AI, log)
+	if cfg.Metrics.Addr != "" {
+		a.Metrics = metrics.New(opts.Version)
+	}
+	gen, providers := newGenerator(cfg.AI, log, a.Metrics)
 	if len(providers) == 1 && providers[0] == "builtin" {
 		log.Info("AI assistant: no GROQ_API_KEY, so the built-in responder answers from the knowledge base (no network)")
 	} else {
@@ -113,10 +125,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
-		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures})
-	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI), support.AssistantDeps{Tickets: a.Tickets,
-		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID})
+		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics})
+	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
+		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
+		Metrics: a.Metrics})
 	a.Limiter = ratelimit.New(limits)
+	a.watchMetrics(gen, providers)
 	rl := cfg.Limits.Rate
 	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
 		"login", rl.Login.String(), "write", rl.Write.String(), "shared_through_redis", a.Limiter.Shared(),
@@ -124,12 +138,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
-		AllowedOrigins: cfg.Limits.AllowedOrigins})
+		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff})
 	return a, nil
 }
 
 // Close lets running AI generations store their outcome and the reply streams
-// relaying them finish (for up to the shutdown period), then releases the database.
+// relaying them finish (for up to the shutdown period), stops the reaper and
+// waits for it, then releases the database.
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownPeriod)
 	defer cancel()
@@ -140,6 +155,7 @@ func (a *App) Close() error {
 	case <-ctx.Done():
 		a.Log.Warn("AI generations still running at shutdown; they will be marked failed on the next start")
 	}
+	a.stopReaperAndWait() // its heartbeat kept those generations alive until now
 	a.Server.Drain(ctx)
 	if a.redis != nil {
 		a.redis.Close()

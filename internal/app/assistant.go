@@ -12,7 +12,7 @@ import (
 
 // newGenerator builds the provider chain named by AI_PROVIDERS. The chain's
 // retries, breakers and fallback apply across every link.
-func newGenerator(c config.AIConfig, log *slog.Logger) (*llm.Chain, []string) {
+func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver) (*llm.Chain, []string) {
 	var providers []llm.Provider
 	var names []string
 	for _, name := range c.Providers {
@@ -28,7 +28,7 @@ func newGenerator(c config.AIConfig, log *slog.Logger) (*llm.Chain, []string) {
 		providers = append(providers, p)
 		names = append(names, name)
 	}
-	return llm.NewChain(providers, llm.ChainOptions{Logger: log}), names
+	return llm.NewChain(providers, llm.ChainOptions{Logger: log, Observer: obs}), names
 }
 
 func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenAIConfig {
@@ -37,14 +37,18 @@ func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenA
 		TotalTimeout: c.TotalTimeout}
 }
 
-func assistantConfig(c config.AIConfig) support.AssistantConfig {
+func assistantConfig(c config.AIConfig, heartbeat time.Duration) support.AssistantConfig {
 	return support.AssistantConfig{SystemPrompt: c.SystemPrompt, MaxTokens: c.MaxTokens, MaxReplyBytes: c.MaxReplyBytes,
 		RepliesPerHour: c.RepliesPerHour, RepliesPerHourAll: c.RepliesPerHourGlobal, ConcurrentStreams: c.ConcurrentStreams,
-		MaxDuration: c.TotalTimeout + 30*time.Second}
+		MaxDuration: c.TotalTimeout + 30*time.Second, Heartbeat: heartbeat}
 }
 
-// Start runs the background work of an instance until ctx ends: at start, replies
-// left "streaming" by a crash are failed; then a reaper keeps doing so.
+// Start begins the background work of a serving instance: replies left
+// "streaming" by a crash are failed, what an operator must know is logged
+// (startupWarnings), then the reaper keeps this instance's replies alive and
+// fails other instances' stale ones until Close. It outlives ctx on purpose:
+// generations still running at shutdown keep their heartbeat while Close waits
+// for them. Call Start at most once.
 func (a *App) Start(ctx context.Context) {
 	reap := a.Assistant.ReapStale
 	if a.DB.Engine() == "sqlite" {
@@ -55,5 +59,22 @@ func (a *App) Start(ctx context.Context) {
 	} else if n > 0 {
 		a.Log.Warn("marked AI replies interrupted by a restart as failed", "count", n)
 	}
-	go a.Assistant.RunReaper(ctx)
+	a.startupWarnings(ctx)
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	a.stopReaper, a.reaperDone = stop, done
+	go func() {
+		defer close(done)
+		a.Assistant.RunReaper(rctx)
+	}()
+}
+
+// stopReaperAndWait stops the reaper and returns once it has, so that it never
+// uses a closed database. Each of its steps takes its context: it stops at once.
+func (a *App) stopReaperAndWait() {
+	if a.stopReaper == nil {
+		return // never started
+	}
+	a.stopReaper()
+	<-a.reaperDone
 }

@@ -16,12 +16,17 @@ import (
 	"github.com/supportd/supportd/internal/llm/llmtest"
 )
 
-// Over HTTP/1.1 a reply stream is written by its own goroutine on the hijacked
-// connection (internal/httpapi/sse_handoff.go): the response must still carry every
+// Over HTTP/1.1 a reply stream goes through the ResponseWriter, or with
+// STREAM_HANDOFF is written by its own goroutine on the hijacked connection
+// (internal/httpapi/sse_handoff.go): either way the response must carry every
 // header the middleware set, be well framed, and leave the connection to the
 // client's next request.
-func TestReplyStreamHandedOffKeepsHeadersAndFraming(t *testing.T) {
-	in, fake := withUpstream(t, "sqlite", nil)
+func TestReplyStreamKeepsHeadersAndFraming(t *testing.T) {
+	forEachStreamPath(t, testReplyStreamKeepsHeadersAndFraming)
+}
+
+func testReplyStreamKeepsHeadersAndFraming(t *testing.T, env map[string]string) {
+	in, fake := withUpstream(t, "sqlite", env)
 	fake.Enqueue(llmtest.Reply("Hand", "ed ", "off").WithUsage(5, 3))
 	u := in.newUser()
 	tk := in.createTicket(u.Token, "Stream framing", "Headers and chunks")
@@ -67,12 +72,16 @@ func TestReplyStreamHandedOffKeepsHeadersAndFraming(t *testing.T) {
 	}
 }
 
-// At the wire: after a stream the connection serves the next request; a request
-// that asks to close gets Connection: close and the connection closed; a request
-// pipelined behind the stream's is not lost in the hand-off (served, or the
-// connection closed so the client retries).
+// At the wire, on both stream paths: after a stream the connection serves the
+// next request; a request that asks to close gets Connection: close and the
+// connection closed; a request pipelined behind the stream's is not lost (served,
+// or the connection closed so the client retries).
 func TestReplyStreamConnectionAfterwards(t *testing.T) {
-	in, fake := withUpstream(t, "sqlite", nil)
+	forEachStreamPath(t, testReplyStreamConnectionAfterwards)
+}
+
+func testReplyStreamConnectionAfterwards(t *testing.T, env map[string]string) {
+	in, fake := withUpstream(t, "sqlite", env)
 	u := in.newUser()
 	streamReq := func(ticketID, extra string) string {
 		return "GET " + aiPath(ticketID) + " HTTP/1.1\r\nHost: supportd\r\nAuthorization: Bearer " + u.Token + "\r\n" + extra + "\r\n"
@@ -138,9 +147,14 @@ func TestReplyStreamConnectionAfterwards(t *testing.T) {
 	})
 }
 
-// HTTP/2 cannot be hijacked: the stream goes through the ResponseWriter instead.
+// HTTP/2 cannot be hijacked: the stream goes through the ResponseWriter, with
+// STREAM_HANDOFF too.
 func TestReplyStreamOverHTTP2(t *testing.T) {
-	in, fake := withUpstream(t, "sqlite", nil)
+	forEachStreamPath(t, testReplyStreamOverHTTP2)
+}
+
+func testReplyStreamOverHTTP2(t *testing.T, env map[string]string) {
+	in, fake := withUpstream(t, "sqlite", env)
 	fake.Enqueue(llmtest.Reply("over ", "h2"))
 	srv := newH2Server(t, in)
 	u := in.newUser()
@@ -164,7 +178,7 @@ func TestReplyStreamOverHTTP2(t *testing.T) {
 // Drain waits for handed-off streams (which http.Server.Shutdown cannot see) to
 // deliver their final event; when its context ends first it stops them.
 func TestDrainWaitsForHandedOffStreams(t *testing.T) {
-	in, fake := withUpstream(t, "sqlite", nil)
+	in, fake := withUpstream(t, "sqlite", handoffOn)
 	words := spaced(strings.Fields("one two three four five six"))
 	fake.Enqueue(llmtest.Reply(words...).TokenDelay(50 * time.Millisecond))
 	u := in.newUser()

@@ -35,3 +35,22 @@ func seedSample(ctx context.Context, db *store.DB, svc *support.KBService, log *
 		"articles", created, "disable_with", "KB_SEED_SAMPLE=false")
 	return nil
 }
+
+// startupWarnings logs, when a server starts, what would otherwise go unnoticed
+// until users meet it: an empty knowledge base (the assistant then answers from
+// nothing but the ticket), and SQLite in production (one instance only).
+func (a *App) startupWarnings(ctx context.Context) {
+	n, err := a.DB.CountArticles(ctx)
+	switch {
+	case err != nil:
+		a.Log.WarnContext(ctx, "could not count knowledge-base articles", "err", err)
+	case n == 0:
+		a.Log.WarnContext(ctx, "the knowledge base is empty: the assistant has nothing to ground answers in; "+
+			"load articles with supportd kb import DIR")
+	}
+	if !a.Config.Dev() && a.DB.Engine() == "sqlite" {
+		a.Log.WarnContext(ctx, "SQLite in production: run exactly one instance on this database file, keep it on "+
+			"a persistent volume and back it up; several instances need PostgreSQL (DATABASE_URL=postgres://...)",
+			"database", a.DB.Engine())
+	}
+}

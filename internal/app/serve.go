@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +14,11 @@ import (
 // within the configured shutdown period. supportd serve and the benchmark
 // harnesses all serve through it, so they run the same server settings.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	stopMetrics, err := a.serveMetrics() // on METRICS_ADDR, never on ln
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           a.Server,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -30,12 +36,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	grace := a.Config.ShutdownPeriod
-	a.Log.Info("shutting down", "grace", grace)
+	a.Log.Info("shutting down", "grace", grace.String()) // "10s", not nanoseconds
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		// Reply streams keep their request open for the whole reply: those still
+		// open are cut; their clients resume elsewhere with Last-Event-ID.
+		a.Log.Warn("shutdown grace period over: closed the connections still open", "grace", grace.String())
 	}
 	a.Log.Info("stopped")
 	return nil

@@ -41,6 +41,8 @@ type Config struct {
 	AI      AIConfig
 	Limits  LimitsConfig  // rate limits, trusted proxies, CORS, login protection (limits.go)
 	Tickets TicketsConfig // thread size caps (tickets.go)
+	Metrics MetricsConfig // Prometheus endpoint (metrics.go)
+	Stream  StreamConfig  // how reply streams are written (stream.go)
 }
 
 // Dev reports whether supportd runs in development mode.
@@ -68,6 +70,8 @@ func Load(getenv func(string) string) (Config, error) {
 		AI:             loadAI(&r),
 		Limits:         loadLimits(&r),
 		Tickets:        loadTickets(&r),
+		Metrics:        loadMetrics(&r),
+		Stream:         loadStream(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
@@ -109,7 +113,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL, not %q", c.PublicURL))
 		}
 	}
-	errs = append(errs, c.AI.validate(), c.Limits.validate(), c.Tickets.validate())
+	errs = append(errs, c.AI.validate(), c.Limits.validate(), c.Tickets.validate(), c.Metrics.validate())
 	return errors.Join(errs...)
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/supportd/supportd/internal/support"
 )
 
-// aiRoutes registers the assistant's operations.
-func (s *Server) aiRoutes() {
+// aiResponseOperation documents the reply stream (registered in routes.go).
+func aiResponseOperation() huma.Operation {
 	o := op(opAIResponse, http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
 		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 429, 503)
 	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content, cited articles and " +
@@ -29,10 +29,7 @@ func (s *Server) aiRoutes() {
 			"text/event-stream": {Schema: &huma.Schema{Type: "string"}, Example: "id: 1\nevent: delta\ndata: {\"content\": \"Thanks for \"}\n\n"}}},
 		"204": {Description: "Last-Event-ID is already the reply's final event: nothing to resume"},
 	}
-	huma.Register(s.api, o, s.aiResponse)
-	huma.Register(s.api, op("ai-stream-token", http.MethodPost, "/tickets/{id}/ai-response/token",
-		"Get a single-use token to open the reply stream from a browser's EventSource", "assistant",
-		http.StatusCreated, authenticated, 401, 404), s.streamToken)
+	return o
 }
 
 // opAIResponse is the reply stream's operation id; authenticate treats it apart.
@@ -72,8 +69,8 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 }
 
 // staffView reports whether the request's actor sees the AI accounting of
-// messages (provider, model, tokens, timings): staff do, customers do not.
-func staffView(ctx context.Context) bool { return actorFrom(ctx).Role.IsStaff() }
+// messages (support/policy.go).
+func staffView(ctx context.Context) bool { return actorFrom(ctx).SeesAIAccounting() }
 
 func parseLastEventID(v string) (int, error) {
 	if v == "" {
@@ -86,16 +83,17 @@ func parseLastEventID(v string) (int, error) {
 	return n, nil
 }
 
-// serveStream sends the stream's response: from a goroutine of its own when the
-// connection can be handed off (see sse_handoff.go), else through w.
+// serveStream sends the stream's response through w, on net/http's own path: the
+// handler returns when the stream ends, so the request log and net/http's
+// connection handling see the whole stream. With STREAM_HANDOFF an HTTP/1.1
+// stream is written by a goroutine of its own instead (sse_handoff.go).
 func (s *Server) serveStream(hctx huma.Context, stream *support.ReplyStream) {
 	r, w := humago.Unwrap(hctx)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	if sink := handOff(r, w); sink != nil {
-		s.pump(r.Context(), sink, stream)
+	if s.deps.StreamHandoff && s.handOffStream(r, w, stream) {
 		return
 	}
 	defer stream.Close()
@@ -105,6 +103,27 @@ func (s *Server) serveStream(hctx huma.Context, stream *support.ReplyStream) {
 		s.relayEvents(r.Context(), sink, stream)
 	}
 }
+
+// eventSink is where relayEvents writes: buffered writes, one flush per burst of
+// events, a deadline per write.
+type eventSink interface {
+	io.Writer
+	Flush() error
+	SetWriteDeadline(time.Time) error
+}
+
+// responseSink streams through net/http's ResponseWriter.
+type responseSink struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s responseSink) Write(b []byte) (int, error)        { return s.w.Write(b) }
+func (s responseSink) Flush() error                       { return s.rc.Flush() }
+func (s responseSink) SetWriteDeadline(t time.Time) error { return s.rc.SetWriteDeadline(t) }
+
+// writeWait bounds one write to a stream's client.
+func (s *Server) writeWait() time.Duration { return s.deps.KeepAlive + 10*time.Second }
 
 // relayEvents writes the stream as Server-Sent Events until its final event, until
 // the client leaves or until ctx ends, and reports whether the final event went

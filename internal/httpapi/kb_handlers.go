@@ -10,23 +10,16 @@ import (
 	"github.com/supportd/supportd/internal/support"
 )
 
-// kbRoutes registers the knowledge-base operations. Every signed-in user may
-// read and search; only agents and admins may write (the service decides).
-func (s *Server) kbRoutes() {
-	const tag = "knowledge base"
-	list := op("list-articles", http.MethodGet, "/kb/articles", "List or search help-center articles", tag, 0, authenticated, 400, 401, 422)
-	list.Description = "Without `q`: every article, most recently updated first, a page at a time (follow the `Link` header). " +
+// kbTag groups the knowledge-base operations in the OpenAPI document.
+const kbTag = "knowledge base"
+
+// listArticlesOperation documents the two uses of GET /kb/articles: listing and search.
+func listArticlesOperation() huma.Operation {
+	o := op("list-articles", http.MethodGet, "/kb/articles", "List or search help-center articles", kbTag, 0, authenticated, 400, 401, 422)
+	o.Description = "Without `q`: every article, most recently updated first, a page at a time (follow the `Link` header). " +
 		"With `q`: the best-matching articles for free text such as a question, in one page of at most `limit`, " +
 		"each with its relevance `score` and best `passages`; an empty list when nothing is relevant enough."
-	huma.Register(s.api, list, s.listArticles)
-	huma.Register(s.api, op("create-article", http.MethodPost, "/kb/articles", "Add an article (agents and admins)", tag,
-		http.StatusCreated, authenticated, 401, 403, 409, 413, 422), s.createArticle)
-	huma.Register(s.api, op("get-article", http.MethodGet, "/kb/articles/{id}", "An article", tag,
-		0, authenticated, 401, 404), s.getArticle)
-	huma.Register(s.api, op("update-article", http.MethodPut, "/kb/articles/{id}", "Replace an article's title, body and tags (agents and admins)", tag,
-		0, authenticated, 401, 403, 404, 413, 422), s.updateArticle)
-	huma.Register(s.api, op("delete-article", http.MethodDelete, "/kb/articles/{id}", "Delete an article (agents and admins)", tag,
-		http.StatusNoContent, authenticated, 401, 403, 404), s.deleteArticle)
+	return o
 }
 
 // ArticleOut is an article as the API shows it; search results add score and passages.

@@ -36,7 +36,9 @@ func newRequestID() string {
 }
 
 // requestLog gives every request an id (kept from X-Request-ID when sane) and logs one
-// line per request with method, route, status, duration, client address and user.
+// line per request with method, route, status, duration, size, client address and
+// user, once the response is complete: a reply stream's line comes when the stream
+// ends (a handed-off one's from the goroutine writing it, sse_handoff.go).
 func (s *Server) requestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
@@ -46,20 +48,78 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		fields := &logging.Fields{RequestID: id, ClientIP: resolveClientIP(r, s.deps.TrustedProxies)}
 		r = r.WithContext(logging.WithFields(r.Context(), fields))
 		w.Header().Set("X-Request-ID", id)
-		rec := &statusRecorder{ResponseWriter: w}
-		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, start: time.Now()}
 		next.ServeHTTP(rec, r)
-		level := slog.LevelInfo
-		if rec.status >= 500 {
-			level = slog.LevelError
+		if rec.route == "" {
+			rec.route = r.Pattern // when no middleware copied the request
 		}
-		// The logger adds client: the direct peer, or the client a trusted proxy forwarded for (clientip.go).
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", rec.code(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes)
+		if !rec.detached {
+			s.logRequest(r, rec.route, rec.code(), rec.bytes, time.Since(rec.start))
+		}
 	})
 }
 
-// recoverPanics turns a panic into a 500 with the request id; the stack goes to the log.
+// logRequest writes a request's log line. The logger adds client: the direct peer,
+// or the client a trusted proxy forwarded for (clientip.go).
+func (s *Server) logRequest(r *http.Request, route string, status int, bytes int64, d time.Duration) {
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", status,
+		"duration_ms", float64(d.Microseconds())/1000, "bytes", bytes)
+}
+
+// detachedLog is a request's log line taken from requestLog by a response that
+// goes on after its handler returned (a handed-off stream), to be written when
+// that response ends.
+type detachedLog struct {
+	s   *Server
+	r   *http.Request
+	rec *statusRecorder // nil: no requestLog around the handler
+}
+
+// detachLog takes the request's log line from requestLog, which would otherwise
+// write it when the handler returns.
+func (s *Server) detachLog(r *http.Request, w http.ResponseWriter) *detachedLog {
+	rec := recorderOf(w)
+	if rec != nil {
+		rec.detached = true
+	}
+	return &detachedLog{s: s, r: r, rec: rec}
+}
+
+// reattach gives the line back to requestLog.
+func (d *detachedLog) reattach() {
+	if d.rec != nil {
+		d.rec.detached = false
+	}
+}
+
+// write logs the request as a 200 that sent bytes of body and lasted until now.
+func (d *detachedLog) write(bytes int64) {
+	if d.rec != nil {
+		d.s.logRequest(d.r, d.r.Pattern, http.StatusOK, bytes, time.Since(d.rec.start))
+	}
+}
+
+// recorderOf finds requestLog's recorder under the writers wrapping it.
+func recorderOf(w http.ResponseWriter) *statusRecorder {
+	for {
+		switch v := w.(type) {
+		case *statusRecorder:
+			return v
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return nil
+		}
+	}
+}
+
+// recoverPanics turns a panic into a 500 with the request id; the stack goes to the
+// log. A response already under way (a reply stream) is ended where it stands: its
+// status is sent, and a problem appended to it would corrupt it.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -70,11 +130,20 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				}
 				return
 			}
-			s.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.logPanic(r.Context(), "request handler", v)
+			if rec := recorderOf(w); rec != nil && rec.status != 0 {
+				return
+			}
 			writeJSONProblem(w, http.StatusInternalServerError, "internal server error (request id "+requestID(r.Context())+")")
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// logPanic logs a recovered panic with the stack that raised it; call it from the
+// deferred function that recovered.
+func (s *Server) logPanic(ctx context.Context, where string, v any) {
+	s.log.ErrorContext(ctx, "panic", "in", where, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 }
 
 // securityHeaders applies OWASP REST headers. Handlers may override Cache-Control (docs assets do).
@@ -96,6 +165,11 @@ func securityHeaders(next http.Handler) http.Handler {
 func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
+		// The mux set the pattern on this request, which may be a copy of the one
+		// requestLog has (the rate limiter adds to the context): tell it.
+		if rec := recorderOf(w); rec != nil {
+			rec.route = r.Pattern
+		}
 	})
 }
 
@@ -143,8 +217,11 @@ func writeJSONProblem(w http.ResponseWriter, status int, detail string) {
 // http.ResponseController can still flush and set deadlines (SSE needs both).
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int
+	start    time.Time
+	route    string // the mux pattern matched, for the log line
+	status   int
+	bytes    int64
+	detached bool // the response goes on after the handler; its line is logged elsewhere
 }
 
 // WriteHeader forwards only the first call: a handler that fails after its response
@@ -163,7 +240,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
+	r.bytes += int64(n)
 	return n, err
 }
 

@@ -106,6 +106,7 @@ func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, taken [
 	setRateLimitHeaders(h, taken)
 	h.Set("Retry-After", strconv.Itoa(retry))
 	h.Set("Cache-Control", "no-store")
+	s.countRateLimited(d.limit.Name)
 	s.log.WarnContext(r.Context(), "rate limited", "bucket", d.limit.Name, "key", kind, // the logger adds the client
 		"method", r.Method, "path", r.URL.Path)
 	writeJSONProblem(w, http.StatusTooManyRequests,

@@ -15,7 +15,6 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/supportd/supportd/internal/support"
-	"github.com/supportd/supportd/internal/swaggerui"
 )
 
 // Pinger reports whether the database answers.
@@ -35,11 +34,15 @@ type Deps struct {
 	PublicURL string // base for absolute links; empty: relative links (never from the request's Host)
 	TokenTTL  time.Duration
 	KeepAlive time.Duration // longest silence on a reply stream; default 15s
+	// StreamHandoff writes HTTP/1.1 reply streams on the hijacked connection
+	// (sse_handoff.go) instead of through the ResponseWriter; opt-in.
+	StreamHandoff bool
 
 	Limiter        RateLimiter    // nil: no request rate limits
 	RateLimits     RateLimits     // the buckets Limiter applies (ratelimit.go)
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For/Forwarded names the client (clientip.go)
 	AllowedOrigins []string       // CORS allow-list (cors.go); empty: no CORS
+	Metrics        HTTPMetrics    // nil: no request metrics (metrics.go)
 }
 
 // Server is supportd's HTTP handler.
@@ -50,7 +53,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
-	// Reply streams handed off from net/http (sse_handoff.go).
+	// Reply streams handed off from net/http (sse_handoff.go, STREAM_HANDOFF).
 	pumps     sync.WaitGroup
 	pumpsCtx  context.Context
 	stopPumps context.CancelFunc
@@ -63,15 +66,14 @@ func New(deps Deps) *Server {
 	}
 	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
 	s.pumpsCtx, s.stopPumps = context.WithCancel(context.Background())
-	s.api = humago.New(s.mux, apiConfig(deps.Version))
+	s.api = humago.New(s.mux, apiConfig(deps.Version, deps.PublicURL))
 	s.api.UseMiddleware(s.authenticate)
 	s.api.UseMiddleware(s.formsOnlyForLogin)
 	s.routes()
-	s.mux.Handle("GET /docs", swaggerui.Handler())
-	s.mux.Handle("GET /docs/", swaggerui.Handler())
+	finishDocument(s.api.OpenAPI())
 	// requestLog finds the client IP the rate limiter keys on; CORS wraps the rate
 	// limiter so a 429 carries CORS headers (cors.go).
-	s.handler = s.requestLog(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.unmatched(s.mux)))))
+	s.handler = s.observe(s.requestLog(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.notePattern(s.unmatched(s.mux)))))))
 	return s
 }
 
@@ -81,10 +83,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // OpenAPI returns the generated OpenAPI document.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 
-func apiConfig(version string) huma.Config {
+func apiConfig(version, publicURL string) huma.Config {
 	cfg := huma.DefaultConfig("supportd", version)
 	cfg.Info.Description = "Customer-support backend with an AI assistant. " +
 		"Sign up, log in (the Authorize button takes the same email and password), then open tickets."
+	cfg.Servers = servers(publicURL)
+	cfg.Tags = apiTags()
 	cfg.DocsPath = ""                             // huma's docs page loads assets from a CDN; ours are embedded
 	cfg.CreateHooks = nil                         // no $schema field or schema Link header in responses
 	cfg.SchemasPath = ""                          // schemas are inlined in /openapi.json
@@ -96,7 +100,7 @@ func apiConfig(version string) huma.Config {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 		"streamToken": {Type: "apiKey", In: "query", Name: "stream_token",
 			Description: "Single-use token from POST /tickets/{id}/ai-response/token, for EventSource"},
-		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: "/auth/login", Scopes: map[string]string{}}}},
+		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: publicURL + "/auth/login", Scopes: map[string]string{}}}},
 	}
 	return cfg
 }

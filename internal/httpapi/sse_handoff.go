@@ -12,37 +12,38 @@ import (
 	"github.com/supportd/supportd/internal/support"
 )
 
-// A reply stream lasts as long as the reply, often a minute. Served the ordinary
-// way it holds, for all that time, net/http's connection goroutine (with the stack
-// it grew authenticating and reading the database), the connection's
-// background-read goroutine and its buffers. So for an HTTP/1.1 GET, once the
-// request is authorized and the stream has started, the handler takes the
-// connection over (Hijack), and a goroutine of its own, with a small stack and a
-// buffer sized to one burst of events, writes the response: the head in net/http's
-// own header format, then the events in chunked transfer coding (httputil's
-// writer). When the stream has ended cleanly, the connection goes back to the
-// http.Server for the client's next request, as a kept-alive one would (reuse);
-// otherwise it is closed. Measured in docs/benchmarks.md.
+// The stream hand-off, opt-in with STREAM_HANDOFF=true; everything it needs is in
+// this file. A reply stream lasts as long as the reply, often a minute. Served
+// the ordinary way it holds, for all that time, net/http's connection goroutine
+// (with the stack it grew authenticating and reading the database), the
+// connection's background-read goroutine and its buffers. With the hand-off, an
+// HTTP/1.1 GET, once authorized and started, takes the connection over (Hijack),
+// and a goroutine of its own, with a small stack and a buffer sized to one burst
+// of events, writes the response: the head in net/http's own header format, then
+// the events in chunked transfer coding (httputil's writer). When the stream has
+// ended cleanly, the connection goes back to the http.Server for the client's
+// next request, as a kept-alive one would (reuse); otherwise it is closed.
+//
+// What it costs (docs/operations.md): reuse relies on http.Server.Serve accepting
+// a connection that was hijacked from it, which net/http does not document; a
+// client that leaves is noticed only at the next write (at most one keep-alive
+// period), not at once; the request's log line is written by the goroutine when
+// the stream ends; http.Server.Shutdown does not see these streams (Drain does).
 // HTTP/2 requests, and writers that cannot be hijacked, stream through the
-// ResponseWriter as before.
+// ResponseWriter as by default. Measured in docs/benchmarks.md.
 
-// eventSink is where relayEvents writes: buffered writes, one flush per burst of
-// events, a deadline per write.
-type eventSink interface {
-	io.Writer
-	Flush() error
-	SetWriteDeadline(time.Time) error
+// handOffStream hands the stream's connection off to a goroutine of its own and
+// reports whether it did; false leaves the response to the caller.
+func (s *Server) handOffStream(r *http.Request, w http.ResponseWriter, stream *support.ReplyStream) bool {
+	logEnd := s.detachLog(r, w) // the line is written when the stream ends, not when this handler returns
+	sink := handOff(r, w)
+	if sink == nil {
+		logEnd.reattach()
+		return false
+	}
+	s.pump(r.Context(), sink, stream, logEnd)
+	return true
 }
-
-// responseSink streams through net/http's ResponseWriter.
-type responseSink struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
-
-func (s responseSink) Write(b []byte) (int, error)        { return s.w.Write(b) }
-func (s responseSink) Flush() error                       { return s.rc.Flush() }
-func (s responseSink) SetWriteDeadline(t time.Time) error { return s.rc.SetWriteDeadline(t) }
 
 // connSink writes a hijacked response: each Write becomes one chunk in buf, and
 // Flush sends buf with a single write.
@@ -50,6 +51,7 @@ type connSink struct {
 	conn   net.Conn
 	buf    bytes.Buffer
 	chunks io.WriteCloser // httputil's chunked writer, into buf
+	body   int64          // bytes of body written, for the request log (chunk framing aside, as on the default path)
 
 	srv *http.Server // to give the connection back to; nil: close it at the end
 }
@@ -60,7 +62,12 @@ func newConnSink(conn net.Conn) *connSink {
 	return s
 }
 
-func (s *connSink) Write(b []byte) (int, error)        { return s.chunks.Write(b) }
+func (s *connSink) Write(b []byte) (int, error) {
+	n, err := s.chunks.Write(b)
+	s.body += int64(n)
+	return n, err
+}
+
 func (s *connSink) SetWriteDeadline(t time.Time) error { return s.conn.SetWriteDeadline(t) }
 
 func (s *connSink) Flush() error {
@@ -114,8 +121,10 @@ func handOff(r *http.Request, w http.ResponseWriter) *connSink {
 
 // pump relays stream to a hijacked connection on its own goroutine. It keeps the
 // request context's values (log fields) but not its cancellation, which net/http
-// fires when the handler returns; Drain cancels it instead.
-func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.ReplyStream) {
+// fires when the handler returns; Drain cancels it instead. When the stream ends
+// it writes the request's log line with the stream's real duration and size. A
+// panic ends this stream (its connection closed) and is logged, never more.
+func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.ReplyStream, logEnd *detachedLog) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(reqCtx))
 	stopOnDrain := context.AfterFunc(s.pumpsCtx, cancel)
 	s.pumps.Add(1)
@@ -124,23 +133,37 @@ func (s *Server) pump(reqCtx context.Context, sink *connSink, stream *support.Re
 		defer cancel()
 		defer stopOnDrain()
 		defer stream.Close()
-		// The head goes out with the first events when they are already there
-		// (one write), or at once, so the client knows the stream is open.
-		if !stream.Buffered() {
-			_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
-			if sink.Flush() != nil {
-				sink.conn.Close()
-				return
+		reuse := false
+		defer func() {
+			if v := recover(); v != nil {
+				s.logPanic(ctx, "reply stream writer", v)
+				reuse = false
 			}
-		}
-		ended := s.relayEvents(ctx, sink, stream)
-		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
-		if sink.finish() == nil && ended && ctx.Err() == nil {
-			sink.reuse()
-			return
-		}
-		sink.conn.Close()
+			logEnd.write(sink.body)
+			if reuse {
+				sink.reuse()
+			} else {
+				sink.conn.Close()
+			}
+		}()
+		reuse = s.writeHandedOff(ctx, sink, stream)
 	}()
+}
+
+// writeHandedOff writes the whole response and reports whether it ended cleanly,
+// so that the connection may serve the client's next request.
+func (s *Server) writeHandedOff(ctx context.Context, sink *connSink, stream *support.ReplyStream) bool {
+	// The head goes out with the first events when they are already there (one
+	// write), or at once, so the client knows the stream is open.
+	if !stream.Buffered() {
+		_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+		if sink.Flush() != nil {
+			return false
+		}
+	}
+	ended := s.relayEvents(ctx, sink, stream)
+	_ = sink.SetWriteDeadline(time.Now().Add(s.writeWait()))
+	return sink.finish() == nil && ended && ctx.Err() == nil
 }
 
 // reuse gives the connection back to its http.Server for the client's next
@@ -191,6 +214,3 @@ func (s *Server) Drain(ctx context.Context) {
 	s.stopPumps()
 	<-done
 }
-
-// writeWait bounds one write to a stream's client.
-func (s *Server) writeWait() time.Duration { return s.deps.KeepAlive + 10*time.Second }

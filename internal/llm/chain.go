@@ -36,7 +36,20 @@ type ChainOptions struct {
 	Jitter func(n time.Duration) time.Duration
 	// Logger receives a warning for each failed attempt (default: discard).
 	Logger *slog.Logger
+	// Observer counts retries and fallbacks, for monitoring (default: none).
+	Observer ChainObserver
 }
+
+// ChainObserver is told of each retry and fallback (internal/metrics).
+type ChainObserver interface {
+	AIRetried(provider string)
+	AIFellBack(provider string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) AIRetried(string)  {}
+func (nopObserver) AIFellBack(string) {}
 
 func (o ChainOptions) withDefaults() ChainOptions {
 	o.MaxAttempts = orDefault(o.MaxAttempts, 3)
@@ -53,6 +66,9 @@ func (o ChainOptions) withDefaults() ChainOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	return o
 }

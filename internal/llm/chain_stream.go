@@ -38,6 +38,7 @@ func (c *Chain) Stream(ctx context.Context, req Request, emit func(string) error
 //go:noinline
 func (c *Chain) fallBack(ctx context.Context, l link, errs []error, err error) []error {
 	c.opts.Logger.WarnContext(ctx, "llm provider failed, trying the next one", "provider", l.p.Name(), "err", err)
+	c.opts.Observer.AIFellBack(l.p.Name())
 	return append(errs, err)
 }
 
@@ -89,6 +90,7 @@ func (c *Chain) retryWait(ctx context.Context, l link, attempt int, err error) e
 	}
 	c.opts.Logger.WarnContext(ctx, "llm attempt failed, retrying", "provider", l.p.Name(),
 		"attempt", attempt, "delay", delay, "err", err)
+	c.opts.Observer.AIRetried(l.p.Name())
 	return c.opts.Sleep(ctx, delay)
 }
 

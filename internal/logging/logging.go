@@ -17,7 +17,7 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("LOG_LEVEL %q: %w", level, err)
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
+	opts := &slog.HandlerOptions{Level: lvl, ReplaceAttr: readableDuration}
 	var h slog.Handler
 	switch strings.ToLower(format) {
 	case "json":
@@ -28,6 +28,15 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("LOG_FORMAT must be text or json, not %q", format)
 	}
 	return slog.New(contextHandler{h}), nil
+}
+
+// readableDuration writes durations as text ("10s"): slog's JSON handler would
+// write nanoseconds (10000000000).
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // Fields are per-request values (request id, client address, user) added to every

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRecordsCarryRequestFields(t *testing.T) {
@@ -30,5 +32,20 @@ func TestRecordsCarryRequestFields(t *testing.T) {
 	}
 	if _, err := New(&buf, "text", "loud"); err == nil {
 		t.Error("unknown level accepted")
+	}
+}
+
+// Durations are logged as text in both formats, never as nanoseconds.
+func TestDurationsAreReadable(t *testing.T) {
+	for format, want := range map[string]string{"json": `"grace":"10s"`, "text": `grace=10s`} {
+		var buf bytes.Buffer
+		log, err := New(&buf, format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Info("shutting down", "grace", 10*time.Second)
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("%s: %q, want %s", format, buf.String(), want)
+		}
 	}
 }

@@ -76,7 +76,7 @@ func (db *DB) StartReply(ctx context.Context, r *support.AIReply, q support.Repl
 	if errors.Is(err, support.ErrReplyQuotaSpent) {
 		return err
 	}
-	return translate("start reply", err)
+	return db.translate("start reply", err)
 }
 
 // startReplyWithinQuota inserts r if q allows it. Counting then inserting could
@@ -151,7 +151,7 @@ func (db *DB) insertAfterQuotaLock(ctx context.Context, key string, args []any) 
 // Heartbeat marks every reply that instanceID is streaming as alive at now.
 func (db *DB) Heartbeat(ctx context.Context, instanceID string, now time.Time) error {
 	_, err := db.sql.ExecContext(ctx, db.aq.heartbeat, instanceID, timestamp(now))
-	return translate("heartbeat", err)
+	return db.translate("heartbeat", err)
 }
 
 // FinishReply stores the final state of r and, when msg is set, the AI message,
@@ -170,29 +170,29 @@ func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.
 		}
 		return db.addMessageCapped(ctx, tx, msg, maxMessages)
 	})
-	return translate("finish reply", err)
+	return db.translate("finish reply", err)
 }
 
 // ReplyByID returns one reply, or support.ErrNotFound.
 func (db *DB) ReplyByID(ctx context.Context, id string) (*support.AIReply, error) {
 	r, err := scanReply(db.sql.QueryRowContext(ctx, db.aq.replyByID, id))
-	return r, translate("reply by id", err)
+	return r, db.translate("reply by id", err)
 }
 
 // LatestReply returns a ticket's most recent reply, or support.ErrNotFound.
 func (db *DB) LatestReply(ctx context.Context, ticketID string) (*support.AIReply, error) {
 	r, err := scanReply(db.sql.QueryRowContext(ctx, db.aq.latestReply, ticketID))
-	return r, translate("latest reply", err)
+	return r, db.translate("latest reply", err)
 }
 
 // FailStaleReplies marks streaming replies whose heartbeat is older than before as failed.
 func (db *DB) FailStaleReplies(ctx context.Context, before, now time.Time) (int, error) {
 	res, err := db.sql.ExecContext(ctx, db.aq.failStale, timestamp(before), timestamp(now))
 	if err != nil {
-		return 0, translate("fail stale replies", err)
+		return 0, db.translate("fail stale replies", err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), translate("fail stale replies", err)
+	return int(n), db.translate("fail stale replies", err)
 }
 
 // CountRepliesSince counts a user's replies created at or after since and returns the oldest's time.
@@ -200,7 +200,7 @@ func (db *DB) CountRepliesSince(ctx context.Context, userID string, since time.T
 	var n int
 	var oldest nullTime
 	err := db.sql.QueryRowContext(ctx, db.aq.countSince, userID, timestamp(since)).Scan(&n, &oldest)
-	return n, oldest.t, translate("count replies", err)
+	return n, oldest.t, db.translate("count replies", err)
 }
 
 // CountAllRepliesSince counts everyone's replies created at or after since, up to
@@ -209,13 +209,13 @@ func (db *DB) CountAllRepliesSince(ctx context.Context, since time.Time, limit i
 	var n int
 	var oldest nullTime
 	err := db.sql.QueryRowContext(ctx, db.aq.countAllSince, timestamp(since), limit).Scan(&n, &oldest)
-	return n, oldest.t, translate("count all replies", err)
+	return n, oldest.t, db.translate("count all replies", err)
 }
 
 // CreateStreamToken stores the hash of a single-use stream token.
 func (db *DB) CreateStreamToken(ctx context.Context, hash, userID, ticketID string, expiresAt time.Time) error {
 	_, err := db.sql.ExecContext(ctx, db.aq.createToken, hash, userID, ticketID, timestamp(expiresAt))
-	return translate("create stream token", err)
+	return db.translate("create stream token", err)
 }
 
 // ConsumeStreamToken marks a valid token used, atomically, and returns its user and ticket.
@@ -224,7 +224,7 @@ func (db *DB) ConsumeStreamToken(ctx context.Context, hash string, now time.Time
 	var userID, ticketID string
 	err := db.sql.QueryRowContext(ctx, db.aq.consumeToken, hash, timestamp(now)).Scan(&userID, &ticketID)
 	if err != nil {
-		return "", "", translate("consume stream token", err)
+		return "", "", db.translate("consume stream token", err)
 	}
 	_, _ = db.sql.ExecContext(ctx, db.aq.deleteOldTokens, timestamp(now.Add(-time.Hour))) // housekeeping; failure is harmless
 	return userID, ticketID, nil

@@ -56,6 +56,39 @@ func translate(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
+// translate is translate (below), counting the error by kind for monitoring.
+func (db *DB) translate(op string, err error) error {
+	err = translate(op, err)
+	if err != nil && db.errorSeen != nil {
+		if kind := errorKind(err); kind != "" {
+			db.errorSeen(kind)
+		}
+	}
+	return err
+}
+
+// ObserveErrors has f called with the kind of every database error: unavailable,
+// conflict, canceled (the caller gave up) or other. Not-found answers are not
+// errors. Call it before the DB is shared between goroutines.
+func (db *DB) ObserveErrors(f func(kind string)) { db.errorSeen = f }
+
+// errorKind classifies a translated error; "" for an answer rather than a
+// failure: a row not found, or a domain error (a full thread, a spent quota).
+func errorKind(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "canceled"
+	}
+	switch support.ErrorCode(err) {
+	case support.CodeUnavailable:
+		return "unavailable"
+	case support.CodeConflict:
+		return "conflict"
+	case support.CodeInternal:
+		return "other"
+	}
+	return ""
+}
+
 // isUniqueViolation reports a unique or primary-key violation on either engine.
 func isUniqueViolation(err error) bool {
 	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {

@@ -58,7 +58,7 @@ func (q *kbQueries) targets() map[string]*string {
 // taken slug gives support.ErrDuplicateSlug.
 func (db *DB) CreateArticle(ctx context.Context, a *support.Article) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.createArticle(ctx, tx, a) })
-	return translateKB("create article", err)
+	return db.translateKB("create article", err)
 }
 
 // UpdateArticle replaces the title, body, tags and UpdatedAt (now when zero) of
@@ -66,7 +66,7 @@ func (db *DB) CreateArticle(ctx context.Context, a *support.Article) error {
 // CreatedAt are not changed. A missing article gives support.ErrNotFound.
 func (db *DB) UpdateArticle(ctx context.Context, a *support.Article) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateArticle(ctx, tx, a) })
-	return translateKB("update article", err)
+	return db.translateKB("update article", err)
 }
 
 // SaveArticles creates the articles in created and updates those in updated, as
@@ -87,7 +87,7 @@ func (db *DB) SaveArticles(ctx context.Context, created, updated []*support.Arti
 		}
 		return nil
 	})
-	return translateKB("save articles", err)
+	return db.translateKB("save articles", err)
 }
 
 func (db *DB) createArticle(ctx context.Context, tx *sql.Tx, a *support.Article) error {
@@ -138,26 +138,26 @@ func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, a *support.Article
 // DeleteArticle removes an article and its passages, or gives support.ErrNotFound.
 func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 	res, err := db.sql.ExecContext(ctx, db.kq.deleteArticle, id)
-	return translate("delete article", mustAffect(res, err, "article", id))
+	return db.translate("delete article", mustAffect(res, err, "article", id))
 }
 
 // ArticleByID returns the article with id, or support.ErrNotFound.
 func (db *DB) ArticleByID(ctx context.Context, id string) (*support.Article, error) {
 	a, err := scanArticle(db.sql.QueryRowContext(ctx, db.kq.articleByID, id))
-	return a, translate("article by id", err)
+	return a, db.translate("article by id", err)
 }
 
 // ArticleBySlug returns the article with slug, or support.ErrNotFound.
 func (db *DB) ArticleBySlug(ctx context.Context, slug string) (*support.Article, error) {
 	a, err := scanArticle(db.sql.QueryRowContext(ctx, db.kq.articleBySlug, slug))
-	return a, translate("article by slug", err)
+	return a, db.translate("article by slug", err)
 }
 
 // CountArticles returns how many articles there are.
 func (db *DB) CountArticles(ctx context.Context) (int, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx, db.kq.countArticles).Scan(&n)
-	return n, translate("count articles", err)
+	return n, db.translate("count articles", err)
 }
 
 // ListArticles returns up to f.Limit articles, most recently updated first
@@ -172,7 +172,7 @@ func (db *DB) ListArticles(ctx context.Context, f support.ArticleFilter) ([]supp
 		query, args = db.kq.listArticlesAfter, []any{timestamp(f.After.UpdatedAt), f.After.ID, f.Limit}
 	}
 	articles, err := db.queryArticles(ctx, query, args...)
-	return articles, translate("list articles", err)
+	return articles, db.translate("list articles", err)
 }
 
 // ArticlesByID returns the articles among ids that exist, in no particular order.
@@ -189,7 +189,7 @@ func (db *DB) ArticlesByID(ctx context.Context, ids []string) ([]support.Article
 		query = db.kq.articlesByIDPostgres
 	}
 	articles, err := db.queryArticles(ctx, query, string(list))
-	return articles, translate("articles by id", err)
+	return articles, db.translate("articles by id", err)
 }
 
 func (db *DB) queryArticles(ctx context.Context, query string, args ...any) ([]support.Article, error) {
@@ -228,9 +228,9 @@ func encodeTags(a *support.Article) (string, error) {
 }
 
 // translateKB is translate plus the knowledge base's own unique key, the slug.
-func translateKB(op string, err error) error {
+func (db *DB) translateKB(op string, err error) error {
 	if isUniqueViolation(err) && violates(err, slugConstraint, slugColumn) {
 		return fmt.Errorf("store: %s: %w", op, support.ErrDuplicateSlug)
 	}
-	return translate(op, err)
+	return db.translate(op, err)
 }

@@ -56,7 +56,7 @@ func (db *DB) SearchPassages(ctx context.Context, q support.PassageQuery) ([]sup
 		err := row.Scan(&p.ArticleID, &p.Slug, &p.Title, &p.Heading, &p.Text, &p.Score)
 		return p, err
 	}, match, threshold, q.PerArticle, q.Limit)
-	return passages, translate("search passages", err)
+	return passages, db.translate("search passages", err)
 }
 
 // ftsMatch builds an FTS5 expression matching any of terms. Each term is a

@@ -29,7 +29,7 @@ func (db *DB) AddMessageCapped(ctx context.Context, m *support.Message, maxMessa
 		return err
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.addMessageCapped(ctx, tx, m, maxMessages) })
-	return translate("add message", err)
+	return db.translate("add message", err)
 }
 
 // addMessage touches the ticket first: that finds a missing ticket without
@@ -68,7 +68,7 @@ func (db *DB) addMessageCapped(ctx context.Context, tx *sql.Tx, m *support.Messa
 func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message, error) {
 	msgs, err := queryAll(ctx, db.sql, db.q.messagesByTicket, scanMessage, ticketID)
 	if err != nil {
-		return nil, translate("messages", err)
+		return nil, db.translate("messages", err)
 	}
 	return msgs, nil
 }
@@ -85,7 +85,7 @@ func (db *DB) ThreadPage(ctx context.Context, f support.ThreadFilter) ([]support
 	query, args := db.threadQuery(f)
 	msgs, err := queryAll(ctx, db.sql, query, scanMessage, args...)
 	if err != nil {
-		return nil, translate("thread page", err)
+		return nil, db.translate("thread page", err)
 	}
 	if f.Backward {
 		slices.Reverse(msgs)

@@ -30,7 +30,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return translate("migrate", err)
+		return db.translate("migrate", err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func (db *DB) LoadReplyContext(ctx context.Context, userID, ticketID string, q s
 		return db.replyContextEach(ctx, userID, ticketID, q)
 	}
 	rc, err := db.replyContextBatch(ctx, userID, ticketID, q)
-	return rc, translate("load reply context", err)
+	return rc, db.translate("load reply context", err)
 }
 
 // replyContextEach runs the reads one by one; each translates its own errors.
@@ -54,7 +54,7 @@ func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, q s
 	if q.MaxMessages > 0 {
 		row := db.sql.QueryRowContext(ctx, db.q.countMessagesCapped, ticketID, q.MaxMessages)
 		if err := readThreadFull(row, &rc, q); err != nil {
-			return nil, translate("count messages", err)
+			return nil, db.translate("count messages", err)
 		}
 	}
 	return &rc, nil
@@ -63,7 +63,7 @@ func (db *DB) replyContextEach(ctx context.Context, userID, ticketID string, q s
 // threadTail returns the ticket's newest support.ThreadTail messages, oldest first.
 func (db *DB) threadTail(ctx context.Context, ticketID string) ([]support.Message, error) {
 	msgs, err := queryAll(ctx, db.sql, db.aq.threadTail, scanTailMessage, ticketID, support.ThreadTail)
-	return msgs, translate("thread tail", err)
+	return msgs, db.translate("thread tail", err)
 }
 
 // scanTailMessage reads a thread-tail row.

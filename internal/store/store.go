@@ -31,6 +31,8 @@ type DB struct {
 	aq        aiQueries
 	now       func() time.Time // fills CreatedAt when a caller leaves it zero
 	migrateMu sync.Mutex       // serialises Migrate within the process
+
+	errorSeen func(kind string) // counts errors by kind (ObserveErrors); nil: not counted
 }
 
 var (
@@ -62,14 +64,14 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	db := &DB{sql: pool, dialect: d, q: q, kq: kq, aq: aq, now: time.Now}
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
-		return nil, oneLine(translate("connect to "+d.engine, err))
+		return nil, oneLine(db.translate("connect to "+d.engine, err))
 	}
 	return db, nil
 }
 
 // Ping checks that the database answers, for readiness probes.
 func (db *DB) Ping(ctx context.Context) error {
-	return translate("ping", db.sql.PingContext(ctx))
+	return db.translate("ping", db.sql.PingContext(ctx))
 }
 
 // Close closes the pool. Calls made afterwards fail with CodeUnavailable.

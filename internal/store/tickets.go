@@ -21,7 +21,7 @@ func (db *DB) CreateTicket(ctx context.Context, t *support.Ticket) error {
 	_, err := db.sql.ExecContext(ctx, db.q.createTicket,
 		t.ID, t.CustomerID, t.Title, t.Description, string(t.Status),
 		timestamp(t.CreatedAt), timestamp(t.UpdatedAt))
-	return translate("create ticket", err)
+	return db.translate("create ticket", err)
 }
 
 // TicketByID returns the ticket with id, or support.ErrNotFound.
@@ -29,7 +29,7 @@ func (db *DB) TicketByID(ctx context.Context, id string) (*support.Ticket, error
 	var t support.Ticket
 	err := scanTicket(db.sql.QueryRowContext(ctx, db.q.ticketByID, id), &t)
 	if err != nil {
-		return nil, translate("ticket by id", err)
+		return nil, db.translate("ticket by id", err)
 	}
 	return &t, nil
 }
@@ -47,7 +47,7 @@ func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]suppor
 		err := scanTicket(row, &t)
 		return t, err
 	}, args...)
-	return tickets, translate("list tickets", err)
+	return tickets, db.translate("list tickets", err)
 }
 
 // listQuery picks the keyset-pagination variant that matches f and its arguments.

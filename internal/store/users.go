@@ -21,19 +21,19 @@ func (db *DB) CreateUser(ctx context.Context, u *support.User) error {
 	_, err := db.sql.ExecContext(ctx, db.q.createUser,
 		u.ID, u.Email, u.EmailKey, u.PasswordHash, string(u.Role),
 		timestamp(u.CreatedAt), timestamp(u.UpdatedAt))
-	return translate("create user", err)
+	return db.translate("create user", err)
 }
 
 // UserByID returns the user with id, or support.ErrNotFound.
 func (db *DB) UserByID(ctx context.Context, id string) (*support.User, error) {
 	u, err := scanUser(db.sql.QueryRowContext(ctx, db.q.userByID, id))
-	return u, translate("user by id", err)
+	return u, db.translate("user by id", err)
 }
 
 // UserByEmailKey returns the user whose lower-cased email is emailKey, or support.ErrNotFound.
 func (db *DB) UserByEmailKey(ctx context.Context, emailKey string) (*support.User, error) {
 	u, err := scanUser(db.sql.QueryRowContext(ctx, db.q.userByEmailKey, emailKey))
-	return u, translate("user by email key", err)
+	return u, db.translate("user by email key", err)
 }
 
 func scanUser(row rowScanner) (*support.User, error) {

@@ -88,6 +88,7 @@ type Assistant struct {
 	log     *slog.Logger
 	now     func() time.Time
 	newID   func() string
+	metrics Metrics
 
 	instanceID string // marks this process's replies, for its heartbeat
 
@@ -108,12 +109,13 @@ type AssistantDeps struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	NewID   func() string
+	Metrics Metrics // nil: nothing recorded
 }
 
 // NewAssistant wires an Assistant.
 func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 	return &Assistant{cfg: cfg.withDefaults(), instanceID: d.NewID(), tickets: d.Tickets, replies: d.Replies,
-		kb: d.KB, gen: d.Gen, relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID,
+		kb: d.KB, gen: d.Gen, relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID, metrics: orNop(d.Metrics),
 		active: map[string]*generation{}, streams: map[string]int{}}
 }
 
@@ -125,14 +127,14 @@ func (a *Assistant) Open(ctx context.Context, caller Caller, ticketID string, la
 	adm, err := a.admit(ctx, caller, ticketID)
 	release, err := slot(err)
 	if err != nil {
-		return nil, err
+		return nil, a.refused(err)
 	}
 	s, err := a.open(ctx, adm, lastEventID)
 	if err != nil {
 		release()
-		return nil, err
+		return nil, a.refused(err)
 	}
-	s.release, s.staff = release, adm.actor.Role.IsStaff()
+	s.release, s.staff = a.metrics.TrackStream(release), adm.actor.SeesAIAccounting()
 	return s, nil
 }
 
@@ -176,6 +178,7 @@ func (a *Assistant) admit(ctx context.Context, caller Caller, ticketID string) (
 func (a *Assistant) open(ctx context.Context, adm *admission, lastEventID int) (*ReplyStream, error) {
 	t := adm.ticket
 	if g := a.activeGeneration(t.ID); g != nil {
+		a.metrics.StreamOpened("join")
 		return &ReplyStream{live: g, last: lastEventID}, nil
 	}
 	if lastEventID > 0 {
@@ -219,6 +222,7 @@ func (a *Assistant) resume(ctx context.Context, ticketID string, lastEventID int
 	if finished && lastEventID >= len(evs) {
 		return nil, ErrNothingToResume
 	}
+	a.metrics.StreamOpened("resume")
 	return a.followStored(r.ID, lastEventID), nil
 }
 
@@ -259,6 +263,7 @@ func (a *Assistant) start(ctx context.Context, adm *admission, prompt func() llm
 	t := adm.ticket
 	g, created := a.claim(t.ID)
 	if !created {
+		a.metrics.StreamOpened("join")
 		return &ReplyStream{live: g}, nil
 	}
 	reply := &AIReply{ID: a.newID(), InstanceID: a.instanceID, TicketID: t.ID, RequestedBy: adm.actor.UserID, CreatedAt: a.timestamp()}
@@ -270,6 +275,7 @@ func (a *Assistant) start(ctx context.Context, adm *admission, prompt func() llm
 		if lerr != nil {
 			return nil, fmt.Errorf("latest reply: %w", lerr)
 		}
+		a.metrics.StreamOpened("join")
 		return a.followStored(latest.ID, 0), nil
 	}
 	if err != nil {
@@ -281,7 +287,8 @@ func (a *Assistant) start(ctx context.Context, adm *admission, prompt func() llm
 		return nil, err
 	}
 	a.bg.Add(1)
-	go a.generate(g, reply, prompt())
+	a.metrics.StreamOpened("new")
+	go a.generate(context.WithoutCancel(ctx), g, reply, prompt())
 	return &ReplyStream{live: g}, nil
 }
 
@@ -322,7 +329,9 @@ func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.
 	}
 	// The customer's latest words first: retrieval weighs the first terms of a long text.
 	query := strings.Join([]string{latest, t.Title, t.Description}, "\n")
+	began := time.Now()
 	passages, err := a.kb.Retrieve(ctx, query, a.cfg.Passages)
+	a.metrics.KBRetrieval(time.Since(began), len(passages))
 	for _, p := range passages {
 		req.Passages = append(req.Passages, llm.Passage{ArticleID: p.ArticleID, Title: p.Title, Text: passageText(p)})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 	"unicode/utf8"
 
@@ -61,19 +63,44 @@ type errorData struct {
 }
 
 // generate runs one reply to the end, whoever is watching, stores the outcome, then
-// publishes the final event. RunReaper's heartbeat marks it alive meanwhile.
-func (a *Assistant) generate(g *generation, reply *AIReply, req llm.Request) {
+// publishes the final event. RunReaper's heartbeat marks it alive meanwhile. ctx
+// carries the values of the request that started the reply (its ids, for the
+// log), not its cancellation: context.WithoutCancel of it.
+func (a *Assistant) generate(ctx context.Context, g *generation, reply *AIReply, req llm.Request) {
 	defer a.bg.Done()
 	defer a.unclaim(reply.TicketID, g)
-	run := &generationRun{g: g, pub: &relayPublisher{relay: a.relay, replyID: reply.ID, log: a.log}, start: time.Now(),
-		room: a.cfg.MaxReplyBytes}
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.MaxDuration)
-	res, err := a.gen.Stream(ctx, req, run.emit)
-	cancel()
+	run := &generationRun{ctx: ctx, g: g, pub: &relayPublisher{ctx: ctx, relay: a.relay, replyID: reply.ID, log: a.log, metrics: a.metrics},
+		start: time.Now(), room: a.cfg.MaxReplyBytes}
+	defer a.recoverGeneration(ctx, g)
+	res, err := a.stream(run, req)
 	if errors.Is(err, errReplyCapped) {
 		err = nil // the reply is complete as far as it goes, and says it was cut off
 	}
 	a.record(run, reply, res, err)
+}
+
+// stream runs the providers. A panic in them (a provider's bug) fails this reply
+// like any provider error, never the process.
+func (a *Assistant) stream(run *generationRun, req llm.Request) (res llm.Result, err error) {
+	ctx, cancel := context.WithTimeout(run.ctx, a.cfg.MaxDuration)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.ErrorContext(ctx, "panic", "in", "AI reply generation", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = fmt.Errorf("generation panicked: %v", v)
+		}
+	}()
+	return a.gen.Stream(ctx, req, run.emit)
+}
+
+// recoverGeneration logs a panic raised while a reply was being stored and ends
+// its streams with an error event. The reply row stays "streaming" until the
+// reaper fails it.
+func (a *Assistant) recoverGeneration(ctx context.Context, g *generation) {
+	if v := recover(); v != nil {
+		a.log.ErrorContext(ctx, "panic", "in", "AI reply generation", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		g.finish(EventError, errorData{Detail: failureDetail("panic")})
+	}
 }
 
 // errReplyCapped is emit's answer once the reply reached its maximum size: the
@@ -83,6 +110,7 @@ var errReplyCapped = errors.New("the reply reached its maximum size")
 // generationRun is the state generate shares with its emit callback. It lives on
 // the heap so that generate's frame, on the stack for the whole reply, stays small.
 type generationRun struct {
+	ctx       context.Context // the starting request's values, without its cancellation
 	g         *generation
 	pub       *relayPublisher
 	start     time.Time
@@ -132,12 +160,13 @@ func (a *Assistant) record(run *generationRun, reply *AIReply, res llm.Result, e
 		// The usage comes with the stream's last chunk, which a cut-off reply never reads.
 		reply.Meta.CompletionTokens = llm.EstimateTokens(reply.Content)
 	}
-	a.conclude(run.g, run.pub, reply, err)
+	a.conclude(run.ctx, run.g, run.pub, reply, err)
 }
 
 // conclude stores the reply's outcome and publishes the final event, in that order,
 // so a client that sees "done" can read the message at once.
-func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply, genErr error) {
+func (a *Assistant) conclude(ctx context.Context, g *generation, pub *relayPublisher, reply *AIReply, genErr error) {
+	defer a.observeReply(reply) // as concluded: a reply that could not be stored counts as failed
 	reply.FinishedAt = a.timestamp()
 	var msg *Message
 	if genErr == nil && reply.Content == "" {
@@ -149,9 +178,9 @@ func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply,
 			CreatedAt: reply.FinishedAt, AI: &reply.Meta}
 	} else {
 		reply.Status, reply.Error = ReplyFailed, genErr.Error()
-		a.log.Warn("AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", genErr)
+		a.log.WarnContext(ctx, "AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", genErr)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := a.replies.FinishReply(ctx, reply, msg, a.tickets.limits.MaxMessages)
 	var full *Error
@@ -164,7 +193,7 @@ func (a *Assistant) conclude(g *generation, pub *relayPublisher, reply *AIReply,
 		}
 	}
 	if err != nil {
-		a.log.Error("storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
+		a.log.ErrorContext(ctx, "storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
 		pub.final(g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
 		return
 	}
@@ -223,7 +252,7 @@ func (a *Assistant) RunReaper(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := a.replies.Heartbeat(ctx, a.instanceID, a.timestamp()); err != nil && ctx.Err() == nil {
-			a.log.Warn("AI reply heartbeat failed", "err", err)
+			a.log.WarnContext(ctx, "AI reply heartbeat failed", "err", err)
 		}
 		if beat%2 == 1 {
 			a.reapOnce(ctx)
@@ -233,8 +262,8 @@ func (a *Assistant) RunReaper(ctx context.Context) {
 
 func (a *Assistant) reapOnce(ctx context.Context) {
 	if n, err := a.ReapStale(ctx); err != nil && ctx.Err() == nil {
-		a.log.Warn("reaping stale replies failed", "err", err)
+		a.log.WarnContext(ctx, "reaping stale replies failed", "err", err)
 	} else if n > 0 {
-		a.log.Warn("marked interrupted AI replies failed", "count", n)
+		a.log.WarnContext(ctx, "marked interrupted AI replies failed", "count", n)
 	}
 }

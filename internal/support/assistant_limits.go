@@ -35,6 +35,7 @@ func (a *Assistant) acquireStream(ctx context.Context, userID string) (func(), e
 		if err == nil || ErrorCode(err) == CodeRateLimited {
 			return release, err
 		}
+		a.metrics.RelayFailed("slots")
 		a.log.WarnContext(ctx, "shared stream limit unavailable; counting on this instance", "err", err)
 	}
 	return a.acquireLocalStream(userID)
@@ -78,6 +79,9 @@ func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (fun
 	// Streams end with their reply, which ends within MaxDuration; the margin covers
 	// a reply that was already running when the stream joined it.
 	expires := now.Add(2*a.cfg.MaxDuration + time.Minute)
+	// The slot is given back when the stream ends, after its request may be gone:
+	// with the request's values (its ids, for the log), not its cancellation.
+	detached := context.WithoutCancel(ctx)
 	ctx, cancel := context.WithTimeout(ctx, relayTimeout)
 	defer cancel()
 	ok, err := a.slots.Acquire(ctx, userID, id, a.cfg.ConcurrentStreams, now, expires)
@@ -88,10 +92,10 @@ func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (fun
 		return nil, a.errTooManyStreams()
 	}
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
+		ctx, cancel := context.WithTimeout(detached, relayTimeout)
 		defer cancel()
 		if err := a.slots.Release(ctx, userID, id); err != nil {
-			a.log.Warn("releasing a stream slot failed; it lapses by itself", "user_id", userID, "err", err)
+			a.log.WarnContext(ctx, "releasing a stream slot failed; it lapses by itself", "user_id", userID, "err", err)
 		}
 	}, nil
 }
@@ -179,6 +183,7 @@ func (a *Assistant) IssueStreamToken(ctx context.Context, actor Actor, ticketID 
 	if err := a.replies.CreateStreamToken(ctx, hashToken(token), actor.UserID, ticketID, exp); err != nil {
 		return nil, fmt.Errorf("store stream token: %w", err)
 	}
+	a.metrics.StreamToken(true)
 	return &StreamToken{Token: token, ExpiresIn: a.cfg.StreamTokenTTL}, nil
 }
 
@@ -190,6 +195,7 @@ var ErrBadStreamToken = Errorf(CodeUnauthorized, "invalid or expired stream toke
 func (a *Assistant) RedeemStreamToken(ctx context.Context, token, ticketID string) (Caller, error) {
 	userID, boundTicket, err := a.replies.ConsumeStreamToken(ctx, hashToken(token), a.timestamp())
 	if errors.Is(err, ErrNotFound) || (err == nil && boundTicket != ticketID) {
+		a.metrics.StreamToken(false)
 		return Caller{}, ErrBadStreamToken
 	}
 	if err != nil {

@@ -33,6 +33,8 @@ type AuthService struct {
 	newID  func() string
 	actors *actorCache
 	guard  *loginGuard
+
+	metrics Metrics // failed logins
 }
 
 // LoginProtection throttles failed logins (login_guard.go). Failures is the counter
@@ -40,6 +42,7 @@ type AuthService struct {
 type LoginProtection struct {
 	Config   LoginGuardConfig
 	Failures FailureCounter
+	Metrics  Metrics // counts failed logins; nil: not counted
 }
 
 // NewAuthService wires an AuthService. actorTTL is how long a token's user, once
@@ -47,7 +50,8 @@ type LoginProtection struct {
 func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
 	newID func() string, actorTTL time.Duration, protect LoginProtection) *AuthService {
 	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
-		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log)}
+		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log),
+		metrics: orNop(protect.Metrics)}
 }
 
 // Credentials are what a user signs up or logs in with.
@@ -89,9 +93,9 @@ var ErrBadCredentials = Errorf(CodeUnauthorized, "Incorrect email or password")
 // ErrUnauthenticated is the one answer to a bad, expired or orphaned token.
 var ErrUnauthenticated = Errorf(CodeUnauthorized, "Could not validate credentials")
 
-// Signup creates a customer account. Roles are never taken from the request.
+// Signup creates a customer account (signupRole, policy.go).
 func (s *AuthService) Signup(ctx context.Context, c Credentials) (*User, error) {
-	return s.createUser(ctx, c, RoleCustomer)
+	return s.createUser(ctx, c, signupRole)
 }
 
 // CreateUser creates an account with any role; for operators (the CLI), never the API.
@@ -136,12 +140,16 @@ func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) 
 	att, err := s.guard.admit(ctx, key, c.ClientIP, s.now())
 	if err != nil {
 		if ErrorCode(err) == CodeRateLimited {
+			s.metrics.FailedLogin("locked_out")
 			s.log.WarnContext(ctx, "login refused: too many failures", "account", loggedAccount(c.Email), "client_ip", c.ClientIP)
 		}
 		return "", err
 	}
 	token, err := s.login(ctx, key, c)
 	att.settle(ctx, err)
+	if errors.Is(err, ErrBadCredentials) {
+		s.metrics.FailedLogin("bad_credentials")
+	}
 	return token, err
 }
 

@@ -113,13 +113,10 @@ const (
 // ErrDuplicateSlug is returned by stores when an article's slug is taken.
 var ErrDuplicateSlug = Errorf(CodeConflict, "an article with this slug already exists")
 
-var (
-	errArticleNotFound = Errorf(CodeNotFound, "Article not found")
-	errKBStaffOnly     = Errorf(CodeForbidden, "Only agents and admins can change the knowledge base")
-)
+var errArticleNotFound = Errorf(CodeNotFound, "Article not found")
 
-// KBService holds the knowledge-base rules: who may read and edit, validation,
-// import, and retrieval for the assistant.
+// KBService holds the knowledge-base rules: validation, import, and retrieval
+// for the assistant. Who may read and edit is decided in policy.go.
 type KBService struct {
 	store KBStore
 	log   *slog.Logger
@@ -226,25 +223,6 @@ func (s *KBService) replace(ctx context.Context, cur, a *Article) error {
 	a.ID, a.CreatedAt, a.UpdatedAt = cur.ID, cur.CreatedAt, s.timestamp()
 	if err := s.store.UpdateArticle(ctx, a); err != nil {
 		return notFoundAs(err, errArticleNotFound, "update article")
-	}
-	return nil
-}
-
-// canReadKB lets every signed-in user read the help center.
-func canReadKB(a Actor) error {
-	if a.UserID == "" || !a.Role.Valid() {
-		return ErrUnauthenticated // the API authenticates first; this guards other callers
-	}
-	return nil
-}
-
-// canEditKB lets only staff change the help center.
-func canEditKB(a Actor) error {
-	if err := canReadKB(a); err != nil {
-		return err
-	}
-	if !a.Role.IsStaff() {
-		return errKBStaffOnly
 	}
 	return nil
 }

@@ -81,30 +81,3 @@ func TestGroupPassages(t *testing.T) {
 		t.Errorf("groupPassages = %v, %v", ids, by)
 	}
 }
-
-func TestKBPolicy(t *testing.T) {
-	for _, tt := range []struct {
-		actor      Actor
-		read, edit Code
-	}{
-		{Actor{UserID: "u", Role: RoleCustomer}, "", CodeForbidden},
-		{Actor{UserID: "u", Role: RoleAgent}, "", ""},
-		{Actor{UserID: "u", Role: RoleAdmin}, "", ""},
-		{Actor{}, CodeUnauthorized, CodeUnauthorized},
-		{Actor{UserID: "u", Role: "root"}, CodeUnauthorized, CodeUnauthorized},
-	} {
-		if got := codeOf(canReadKB(tt.actor)); got != tt.read {
-			t.Errorf("canReadKB(%+v) = %q, want %q", tt.actor, got, tt.read)
-		}
-		if got := codeOf(canEditKB(tt.actor)); got != tt.edit {
-			t.Errorf("canEditKB(%+v) = %q, want %q", tt.actor, got, tt.edit)
-		}
-	}
-}
-
-func codeOf(err error) Code {
-	if err == nil {
-		return ""
-	}
-	return ErrorCode(err)
-}

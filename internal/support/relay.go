@@ -33,9 +33,11 @@ const (
 // must never see a gap) and they fall back to the database, which has the whole
 // reply once it ends.
 type relayPublisher struct {
+	ctx     context.Context // the generation's: the starting request's values, never cancelled
 	relay   ReplyRelay
 	replyID string
 	log     *slog.Logger
+	metrics Metrics
 
 	flushing sync.Mutex // held while publishing, so batches reach the relay in order
 
@@ -82,13 +84,14 @@ func (p *relayPublisher) flush() {
 	if broken || len(evs) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
+	ctx, cancel := context.WithTimeout(p.ctx, relayTimeout)
 	defer cancel()
 	if err := p.relay.Publish(ctx, p.replyID, evs...); err != nil {
 		p.mu.Lock()
 		p.broken, p.pending = true, nil
 		p.mu.Unlock()
-		p.log.Warn("relay publish failed; other instances will follow this reply from the database",
+		p.metrics.RelayFailed("publish")
+		p.log.WarnContext(ctx, "relay publish failed; other instances will follow this reply from the database",
 			"reply_id", p.replyID, "err", err)
 	}
 }
@@ -133,7 +136,8 @@ func (f *remoteReply) fromRelay(ctx context.Context, after int) []StreamEvent {
 	if err != nil {
 		if !f.warned && ctx.Err() == nil {
 			f.warned = true
-			f.a.log.Warn("relay read failed; following the reply from the database", "reply_id", f.replyID, "err", err)
+			f.a.metrics.RelayFailed("read")
+			f.a.log.WarnContext(ctx, "relay read failed; following the reply from the database", "reply_id", f.replyID, "err", err)
 		}
 		return nil
 	}

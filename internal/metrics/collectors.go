@@ -1,0 +1,64 @@
+package metrics
+
+import (
+	"database/sql"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// WatchDB reports the database pool's statistics at scrape time, labelled with
+// the engine ("postgres" or "sqlite").
+func (m *Metrics) WatchDB(engine string, stats func() sql.DBStats) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(&dbCollector{engine: engine, stats: stats})
+}
+
+func dbDesc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, []string{"engine"}, nil)
+}
+
+var (
+	dbMaxOpen   = dbDesc("supportd_db_max_open_connections", "Connections the pool may open at most (0: unlimited).")
+	dbOpen      = dbDesc("supportd_db_open_connections", "Connections open, in use or idle.")
+	dbInUse     = dbDesc("supportd_db_in_use_connections", "Connections running a query or transaction.")
+	dbIdle      = dbDesc("supportd_db_idle_connections", "Idle connections.")
+	dbWaitCount = dbDesc("supportd_db_wait_count_total", "Times a query waited for a free connection.")
+	dbWaitTime  = dbDesc("supportd_db_wait_duration_seconds_total", "Time spent waiting for a free connection.")
+)
+
+type dbCollector struct {
+	engine string
+	stats  func() sql.DBStats
+}
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{dbMaxOpen, dbOpen, dbInUse, dbIdle, dbWaitCount, dbWaitTime} {
+		ch <- d
+	}
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	gauge := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, c.engine)
+	}
+	gauge(dbMaxOpen, float64(s.MaxOpenConnections))
+	gauge(dbOpen, float64(s.OpenConnections))
+	gauge(dbInUse, float64(s.InUse))
+	gauge(dbIdle, float64(s.Idle))
+	ch <- prometheus.MustNewConstMetric(dbWaitCount, prometheus.CounterValue, float64(s.WaitCount), c.engine)
+	ch <- prometheus.MustNewConstMetric(dbWaitTime, prometheus.CounterValue, s.WaitDuration.Seconds(), c.engine)
+}
+
+// WatchRateLimitFallbacks reports, at scrape time, how many requests were
+// rate-limited on this instance alone because Redis failed.
+func (m *Metrics) WatchRateLimitFallbacks(fallbacks func() uint64) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportd_rate_limit_redis_fallbacks_total",
+		Help: "Requests rate-limited on this instance only because Redis (the shared limits) failed."},
+		func() float64 { return float64(fallbacks()) }))
+}
