@@ -13,11 +13,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/supportd/supportd/internal/auth"
+	"github.com/supportd/supportd/internal/logging/logtest"
 )
 
 // lookup builds a process environment from a map.
@@ -92,25 +92,12 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func TestServeAnswersAndShutsDownGracefully(t *testing.T) {
 	port := freePort(t)
 	env := baseEnv(t)
 	env["PORT"], env["HOST"] = fmt.Sprint(port), "127.0.0.1"
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, nil, lookup(env), nil, &stdout, &stderr) }()
 
@@ -192,7 +179,7 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 	tok := createUserToken(t, env, "w@example.com")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	go run(ctx, nil, lookup(env), nil, &stdout, &stderr)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {

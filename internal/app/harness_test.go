@@ -23,6 +23,7 @@ import (
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/logging"
+	"github.com/supportd/supportd/internal/logging/logtest"
 	"github.com/supportd/supportd/internal/store/storetest"
 )
 
@@ -141,42 +142,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // logBuffer collects an instance's JSON log lines for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// lines returns the log lines holding every one of parts.
-func (l *logBuffer) lines(parts ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-next:
-	for line := range strings.SplitSeq(l.buf.String(), "\n") {
-		for _, p := range parts {
-			if !strings.Contains(line, p) {
-				continue next
-			}
-		}
-		out = append(out, line)
-	}
-	return out
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// count returns how many lines hold s.
-func (l *logBuffer) count(s string) int { return len(l.lines(s)) }
+type logBuffer = logtest.Buffer
 
 // response is a finished HTTP exchange.
 type response struct {

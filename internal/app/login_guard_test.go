@@ -47,7 +47,7 @@ func TestLoginLockout(t *testing.T) {
 				expect(t, in.loginFrom(attackerIP, owner.Email, "guess "+strconv.Itoa(i)), http.StatusUnauthorized)
 				expect(t, in.loginFrom(attackerIP, ghost, "guess "+strconv.Itoa(i)), http.StatusUnauthorized)
 			}
-			checked := logs.count(`"msg":"login failed"`)
+			checked := logs.Count(`"msg":"login failed"`)
 			known := lockedOut(t, in.loginFrom(ownerIP, owner.Email, "correct horse battery"), 30*time.Second)
 			unknown := lockedOut(t, in.loginFrom(ownerIP, ghost, "correct horse battery"), 30*time.Second)
 			if known != unknown {
@@ -55,10 +55,10 @@ func TestLoginLockout(t *testing.T) {
 			}
 			// The same account in another case.
 			lockedOut(t, in.loginFrom(ownerIP, strings.ToUpper(owner.Email[:1])+owner.Email[1:], "x"), 30*time.Second)
-			if n := logs.count(`"msg":"login failed"`); n != checked {
+			if n := logs.Count(`"msg":"login failed"`); n != checked {
 				t.Errorf("%d passwords checked while locked out, want none", n-checked)
 			}
-			if logs.count(`"msg":"login refused: too many failures"`) < 3 {
+			if logs.Count(`"msg":"login refused: too many failures"`) < 3 {
 				t.Errorf("refusals not logged:\n%s", logs)
 			}
 			if strings.Contains(logs.String(), "guess 3") || strings.Contains(logs.String(), "correct horse battery") {
@@ -168,7 +168,7 @@ func TestLoginLockoutSharedAndRedisOutage(t *testing.T) {
 	}
 	lockedOut(t, a.loginFrom(attackerIP, other, "wrong"), 30*time.Second)
 	expect(t, b.loginFrom(attackerIP, other, "wrong"), http.StatusUnauthorized) // b's own count
-	if n := logsA.count("shared login failure counts unavailable"); n != 1 {
+	if n := logsA.Count("shared login failure counts unavailable"); n != 1 {
 		t.Errorf("%d outage warnings on instance a, want 1", n)
 	}
 	owner := a.signupLogin("owner-"+uuid.NewString()+"@example.com", "correct horse battery")
@@ -177,7 +177,7 @@ func TestLoginLockoutSharedAndRedisOutage(t *testing.T) {
 	proxy.up()
 	// Each instance goes back to the shared counts once a login finds Redis again.
 	deadline := time.Now().Add(10 * time.Second)
-	for logsA.count("shared login failure counts reachable again") == 0 || logsB.count("shared login failure counts reachable again") == 0 {
+	for logsA.Count("shared login failure counts reachable again") == 0 || logsB.Count("shared login failure counts reachable again") == 0 {
 		expect(t, a.loginFrom(ownerIP, owner.Email, "correct horse battery"), http.StatusOK)
 		b.loginFrom("192.0.2.1", "probe-"+uuid.NewString()+"@example.com", "wrong")
 		if time.Now().After(deadline) {

@@ -301,7 +301,7 @@ func TestServeMetricsListener(t *testing.T) {
 func metricsURL(t *testing.T, logs *logBuffer) string {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, line := range logs.lines(`"msg":"metrics endpoint"`) {
+		for _, line := range logs.Lines(`"msg":"metrics endpoint"`) {
 			var l struct{ URL string }
 			if json.Unmarshal([]byte(line), &l) == nil && l.URL != "" {
 				return l.URL

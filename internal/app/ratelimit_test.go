@@ -48,7 +48,7 @@ func TestSignupBucket(t *testing.T) {
 		r = in.from(ip, "POST", "/auth/login", "", map[string]string{"username": first["email"], "password": first["password"]})
 		expect(t, r, http.StatusOK)
 		in.expectQuotas(r, quota{"login", 2, 1200}, quota{"ip", 2, 2400})
-		if n := len(in.logs.lines(`"msg":"rate limited"`, `"bucket":"signup"`, `"key":"ip"`, `"client":"`+ip+`"`)); n != 2 {
+		if n := len(in.logs.Lines(`"msg":"rate limited"`, `"bucket":"signup"`, `"key":"ip"`, `"client":"`+ip+`"`)); n != 2 {
 			t.Fatalf("%d log lines for two refused signups, want 2", n)
 		}
 	})
@@ -255,7 +255,7 @@ func TestRedisCutFallsBackToLocalLimits(t *testing.T) {
 			if n := in.app.Limiter.Fallbacks(); n != 5 {
 				t.Fatalf("fallbacks %d, want 5", n)
 			}
-			if n := len(in.logs.lines(`"level":"WARN"`, "rate limiter: Redis fails")); n != 1 {
+			if n := len(in.logs.Lines(`"level":"WARN"`, "rate limiter: Redis fails")); n != 1 {
 				t.Fatalf("outage logged %d times, want once", n)
 			}
 		})
@@ -271,7 +271,7 @@ func TestForwardedForIsTrustedOnlyFromTrustedProxies(t *testing.T) {
 			expect(t, direct.from("198.51.100.9", "GET", "/healthz", "", nil), http.StatusOK)
 			// Spoofed addresses are ignored: every request was 127.0.0.1's.
 			direct.expectLimited(direct.from("198.51.100.10", "GET", "/healthz", "", nil), "ip", `"ip";q=2;w=3600`, "2 requests per hour", 1800)
-			if len(direct.logs.lines(`"msg":"request"`, `"client":"198.51.100.`)) != 0 || len(direct.logs.lines(`"msg":"request"`, `"client":"127.0.0.1"`)) != 3 {
+			if len(direct.logs.Lines(`"msg":"request"`, `"client":"198.51.100.`)) != 0 || len(direct.logs.Lines(`"msg":"request"`, `"client":"127.0.0.1"`)) != 3 {
 				t.Fatal("the request log took its client from an untrusted X-Forwarded-For")
 			}
 
@@ -287,10 +287,10 @@ func TestForwardedForIsTrustedOnlyFromTrustedProxies(t *testing.T) {
 			// IPv6 clients share their /64.
 			r = proxied.from("2001:db8::2", "GET", "/healthz", "", nil)
 			proxied.expectQuotas(r, quota{"ip", 0, 3600})
-			if n := len(proxied.logs.lines(`"msg":"request"`, `"client":"198.51.100.8"`)); n != 3 {
+			if n := len(proxied.logs.Lines(`"msg":"request"`, `"client":"198.51.100.8"`)); n != 3 {
 				t.Fatalf("%d request lines name the forwarded client, want 3", n)
 			}
-			if n := len(proxied.logs.lines(`"msg":"rate limited"`, `"client":"198.51.100.8"`)); n != 1 {
+			if n := len(proxied.logs.Lines(`"msg":"rate limited"`, `"client":"198.51.100.8"`)); n != 1 {
 				t.Fatalf("%d rate-limited lines for the forwarded client, want 1", n)
 			}
 		})

@@ -1,36 +1,17 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
+	"github.com/supportd/supportd/internal/logging/logtest"
 	"github.com/supportd/supportd/internal/store/storetest"
 )
-
-// syncBuffer is a log destination safe for the reaper's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // Close returns only once the reaper has stopped, so the reaper never uses the
 // closed database. The heartbeat runs every millisecond here, so the reaper is
@@ -46,7 +27,7 @@ func TestCloseWaitsForTheReaper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var logs syncBuffer
+			var logs logtest.Buffer
 			a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), Options{
 				Argon2:         &auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 				ReplyHeartbeat: time.Millisecond,

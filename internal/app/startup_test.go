@@ -29,7 +29,7 @@ func TestGenerationLogsCarryTheRequestID(t *testing.T) {
 			if evs[len(evs)-1].Event != "error" {
 				t.Fatalf("final event %+v, want error", evs[len(evs)-1])
 			}
-			lines := log.lines(`"msg":"AI reply failed"`)
+			lines := log.Lines(`"msg":"AI reply failed"`)
 			if len(lines) != 1 {
 				t.Fatalf("%d 'AI reply failed' lines, want 1; log:\n%s", len(lines), log)
 			}
@@ -72,13 +72,13 @@ func TestStartupWarnings(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				in.app.Start(ctx)
 				cancel()
-				if got := log.count(emptyKB) == 1; got != c.empty {
+				if got := log.Count(emptyKB) == 1; got != c.empty {
 					t.Errorf("%s: empty knowledge base warned %v, want %v; log:\n%s", c.name, got, c.empty, log)
 				}
-				if c.empty && len(log.lines(emptyKB, "supportd kb import DIR", `"level":"WARN"`)) != 1 {
+				if c.empty && len(log.Lines(emptyKB, "supportd kb import DIR", `"level":"WARN"`)) != 1 {
 					t.Errorf("%s: the warning does not say how to load articles:\n%s", c.name, log)
 				}
-				if got := len(log.lines(sqliteProd, `"level":"WARN"`)) == 1; got != c.sqlite {
+				if got := len(log.Lines(sqliteProd, `"level":"WARN"`)) == 1; got != c.sqlite {
 					t.Errorf("%s: SQLite in production warned %v, want %v; log:\n%s", c.name, got, c.sqlite, log)
 				}
 			}

@@ -176,7 +176,7 @@ func TestStreamLogLineHasTheRealFigures(t *testing.T) {
 		r := in.readStream(t, aiPath(tk.ID), u.Token, map[string]string{"X-Request-ID": "stream-figures"})
 		var line []string
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if line = logs.lines(`"msg":"request"`, `"request_id":"stream-figures"`); len(line) > 0 {
+			if line = logs.Lines(`"msg":"request"`, `"request_id":"stream-figures"`); len(line) > 0 {
 				break
 			}
 		}
@@ -215,8 +215,8 @@ func TestShutdownLogsGraceAsText(t *testing.T) {
 	if err := in.app.Serve(ctx, ln); err != nil {
 		t.Fatal(err)
 	}
-	if lines := logs.lines(`"msg":"shutting down"`, `"grace":"10s"`); len(lines) != 1 {
-		t.Fatalf("shutdown lines %q", logs.lines(`"shutting down"`))
+	if lines := logs.Lines(`"msg":"shutting down"`, `"grace":"10s"`); len(lines) != 1 {
+		t.Fatalf("shutdown lines %q", logs.Lines(`"shutting down"`))
 	}
 }
 
@@ -256,7 +256,7 @@ func TestServeCutsStreamsOpenAfterTheGrace(t *testing.T) {
 	if _, err := io.ReadAll(resp.Body); err == nil {
 		t.Error("the stream ended cleanly; want it cut at the end of the grace period")
 	}
-	if logs.count("shutdown grace period over") != 1 {
-		t.Errorf("no warning about the cut connections:\n%s", logs.lines("shutdown"))
+	if logs.Count("shutdown grace period over") != 1 {
+		t.Errorf("no warning about the cut connections:\n%s", logs.Lines("shutdown"))
 	}
 }

@@ -1,32 +1,19 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/supportd/supportd/internal/logging"
+	"github.com/supportd/supportd/internal/logging/logtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 func TestPanicBecomes500WithRequestID(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	calls := 0
 	h := s.requestLog(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +69,7 @@ func TestRequestIDIsKeptOnlyWhenSane(t *testing.T) {
 
 // One line per request, with what an audit needs and the query string left out.
 func TestRequestLogLine(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	log, err := logging.New(&logs, "json", "info")
 	if err != nil {
 		t.Fatal(err)

@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/supportd/supportd/internal/logging"
+	"github.com/supportd/supportd/internal/logging/logtest"
 	"github.com/supportd/supportd/internal/ratelimit"
 )
 
 // limitedServer is the real handler with a rate limiter on a fixed clock and no
 // services: the requests below never reach one.
-func limitedServer(t testing.TB, limits RateLimits, origins ...string) (*Server, *lockedBuffer) {
+func limitedServer(t testing.TB, limits RateLimits, origins ...string) (*Server, *logtest.Buffer) {
 	t.Helper()
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	log, err := logging.New(&logs, "text", "info") // supportd's logger: it adds the client
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportd/supportd/internal/logging/logtest"
 	"github.com/supportd/supportd/internal/support"
 )
 
@@ -29,7 +30,7 @@ func (c *panicConn) SetWriteDeadline(time.Time) error { return nil }
 // A panic on a handed-off stream's goroutine ends that stream (its connection
 // closed) and is logged with its stack; the process goes on.
 func TestHandedOffWriterPanicIsRecovered(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s := New(Deps{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Version: "test"})
 	conn := &panicConn{}
 	sink := newConnSink(conn)
@@ -50,7 +51,7 @@ func TestHandedOffWriterPanicIsRecovered(t *testing.T) {
 // response where it stands: no problem document appended to the stream, the
 // panic and the request logged.
 func TestPanicAfterResponseStartedEndsIt(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	h := s.requestLog(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")

@@ -1,36 +1,17 @@
 package ratelimit
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/supportd/supportd/internal/logging/logtest"
 	"github.com/supportd/supportd/internal/ratelimit/ratelimittest"
 	"github.com/supportd/supportd/internal/relay/relaytest"
 )
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
 
 const (
 	outageLine   = "rate limiter: Redis fails"
@@ -46,7 +27,7 @@ func TestUnreachableRedisFallsBackToLocalLimits(t *testing.T) {
 	ln.Close() // nothing listens there now
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
-	var logs logBuffer
+	var logs logtest.Buffer
 	l := New(Options{Redis: rdb, Now: newClock().Now, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	lim := Limit{Name: "login", Count: 3, Period: time.Minute}
 	for i := range 3 {
@@ -60,8 +41,8 @@ func TestUnreachableRedisFallsBackToLocalLimits(t *testing.T) {
 	if l.Fallbacks() != 4 {
 		t.Fatalf("fallbacks %d, want 4", l.Fallbacks())
 	}
-	if n := logs.count(outageLine); n != 1 {
-		t.Fatalf("outage logged %d times, want once:\n%s", n, logs.b.String())
+	if n := logs.Count(outageLine); n != 1 {
+		t.Fatalf("outage logged %d times, want once:\n%s", n, logs.String())
 	}
 }
 
@@ -69,7 +50,7 @@ func TestRedisCutMidwayFallsBackAndRecovers(t *testing.T) {
 	url := relaytest.URL(t)
 	proxy := ratelimittest.NewProxy(t, url)
 	rdb := redisClient(t, proxy.URL(url))
-	var logs logBuffer
+	var logs logtest.Buffer
 	l := New(Options{Redis: rdb, Prefix: testPrefix(), Now: newClock().Now, ProbeEvery: time.Nanosecond,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	lim := Limit{Name: "user", Count: 5, Period: time.Hour}
@@ -88,8 +69,8 @@ func TestRedisCutMidwayFallsBackAndRecovers(t *testing.T) {
 	if r := allow(t, l, "dave", lim); r.Allowed {
 		t.Fatalf("local limit not enforced during the outage: %+v", r)
 	}
-	if l.Fallbacks() != 6 || logs.count(outageLine) != 1 {
-		t.Fatalf("fallbacks %d, outage logged %d times; want 6 and once", l.Fallbacks(), logs.count(outageLine))
+	if l.Fallbacks() != 6 || logs.Count(outageLine) != 1 {
+		t.Fatalf("fallbacks %d, outage logged %d times; want 6 and once", l.Fallbacks(), logs.Count(outageLine))
 	}
 
 	proxy.Restore()
@@ -106,8 +87,8 @@ func TestRedisCutMidwayFallsBackAndRecovers(t *testing.T) {
 	if r := allow(t, l, "dave", lim); !r.Allowed || r.Remaining != 1 || l.Fallbacks() != before {
 		t.Fatalf("still falling back after recovery: %+v, fallbacks %d -> %d", r, before, l.Fallbacks())
 	}
-	if logs.count(recoveryLine) != 1 || logs.count(outageLine) != 1 {
-		t.Fatalf("want one outage and one recovery line:\n%s", logs.b.String())
+	if logs.Count(recoveryLine) != 1 || logs.Count(outageLine) != 1 {
+		t.Fatalf("want one outage and one recovery line:\n%s", logs.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package support
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supportd/supportd/internal/llm"
+	"github.com/supportd/supportd/internal/logging/logtest"
 )
 
 // panickingGen emits deltas, then panics, as a provider with a bug would.
@@ -41,23 +41,6 @@ func (s *finishStore) FinishReply(_ context.Context, r *AIReply, _ *Message, _ i
 	return nil
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // A panic in the generation goroutine fails that reply (stored as failed, its
 // streams ended with an error event) and is logged with its stack; the process
 // goes on. generate is what `go a.generate(...)` runs, called here directly.
@@ -67,7 +50,7 @@ func TestGenerationPanicIsRecovered(t *testing.T) {
 		storePanics bool
 	}{{"in the provider", false}, {"while storing the outcome", true}} {
 		t.Run(c.name, func(t *testing.T) {
-			var log syncBuffer
+			var log logtest.Buffer
 			store := &finishStore{panics: c.storePanics}
 			a := NewAssistant(AssistantConfig{}, AssistantDeps{Tickets: &TicketService{}, Replies: store,
 				Gen: panickingGen{deltas: []string{"Hel", "lo"}}, Log: slog.New(slog.NewJSONHandler(&log, nil)),
