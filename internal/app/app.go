@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
@@ -20,6 +21,7 @@ import (
 	"github.com/supportd/supportd/internal/relay"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
+	"github.com/supportd/supportd/internal/telemetry"
 )
 
 // App is a wired supportd instance.
@@ -35,6 +37,7 @@ type App struct {
 	Limiter   *ratelimit.Limiter // request rate limits; Fallbacks counts requests limited locally in a Redis outage
 	redis     io.Closer          // nil without REDIS_URL
 	Metrics   *metrics.Metrics   // nil without METRICS_ADDR; Serve serves it there (metrics.go)
+	tracing   *telemetry.Tracing // nil when Options.Tracer was given
 
 	// The reaper (Start): Close stops it and waits for it before closing the database.
 	stopReaper context.CancelFunc
@@ -56,6 +59,9 @@ type Options struct {
 	// ReplyHeartbeat is how often the reaper marks this instance's AI replies
 	// alive; replies silent for three periods are failed. Default 5s.
 	ReplyHeartbeat time.Duration
+	// Tracer receives the spans instead of the provider OTEL_EXPORTER_OTLP_ENDPOINT
+	// configures; tests record them with it.
+	Tracer trace.TracerProvider
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -72,6 +78,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	a := &App{Config: cfg, Log: log, DB: db}
+	tracer, err := a.newTracer(ctx, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !opts.SkipMigrate {
 		if err := db.Migrate(ctx); err != nil {
 			db.Close()
@@ -101,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.Metrics.Addr != "" {
 		a.Metrics = metrics.New(opts.Version)
 	}
-	gen, providers := newGenerator(cfg.AI, log, a.Metrics)
+	gen, providers := newGenerator(cfg.AI, log, a.Metrics, tracer)
 	if len(providers) == 1 && providers[0] == "builtin" {
 		log.Info("AI assistant: no GROQ_API_KEY, so the built-in responder answers from the knowledge base (no network)")
 	} else {
@@ -128,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics})
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
-		Metrics: a.Metrics})
+		Metrics: a.Metrics, Tracer: tracer})
 	a.Limiter = ratelimit.New(limits)
 	a.watchMetrics(gen, providers)
 	rl := cfg.Limits.Rate
@@ -138,7 +149,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
-		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff})
+		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
+		Tracer: tracer})
 	return a, nil
 }
 
@@ -160,7 +172,28 @@ func (a *App) Close() error {
 	if a.redis != nil {
 		a.redis.Close()
 	}
+	if err := a.tracing.Shutdown(ctx); err != nil {
+		a.Log.Warn("exporting the last spans failed", "err", err)
+	}
 	return a.DB.Close()
+}
+
+// newTracer returns opts.Tracer, or the provider the configuration asks for.
+func (a *App) newTracer(ctx context.Context, opts Options) (trace.TracerProvider, error) {
+	if opts.Tracer != nil {
+		return opts.Tracer, nil
+	}
+	t, err := telemetry.New(ctx, a.Config.Tracing, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	a.tracing = t
+	if ep := a.Config.Tracing.Endpoint; ep != "" {
+		a.Log.Info("tracing: spans are exported over OTLP", "endpoint", ep, "service", a.Config.Tracing.ServiceName)
+	} else {
+		a.Log.Info("tracing: no OTEL_EXPORTER_OTLP_ENDPOINT, so spans are not exported (trace ids are still logged)")
+	}
+	return t.Provider, nil
 }
 
 // loginFailuresPrefix namespaces the failed-login counts in Redis: with the

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/llm"
 	"github.com/supportd/supportd/internal/support"
@@ -12,7 +14,7 @@ import (
 
 // newGenerator builds the provider chain named by AI_PROVIDERS. The chain's
 // retries, breakers and fallback apply across every link.
-func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver) (*llm.Chain, []string) {
+func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver, tp trace.TracerProvider) (*llm.Chain, []string) {
 	var providers []llm.Provider
 	var names []string
 	for _, name := range c.Providers {
@@ -28,7 +30,8 @@ func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver) (*
 		providers = append(providers, p)
 		names = append(names, name)
 	}
-	return llm.NewChain(providers, llm.ChainOptions{Logger: log, Observer: obs}), names
+	return llm.NewChain(providers, llm.ChainOptions{Logger: log, Observer: obs,
+		Tracer: tp.Tracer("github.com/supportd/supportd/internal/llm")}), names
 }
 
 func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenAIConfig {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/supportd/supportd/internal/app"
 	"github.com/supportd/supportd/internal/auth"
@@ -41,7 +42,7 @@ var generousLimits = map[string]string{
 
 // instance is a real supportd handler behind a real HTTP server on one engine.
 type instance struct {
-	t   *testing.T
+	t   testing.TB
 	app *app.App
 	srv *httptest.Server
 	url string
@@ -65,11 +66,12 @@ type appOptions struct {
 	// prefix of the instance's Redis keys (rate limits, failed logins); instances
 	// sharing limits share it. "": one of the test's own.
 	prefix string
+	tracer trace.TracerProvider // receives the spans; nil: the configured provider
 }
 
 // startApp starts an instance on engine with getenv over the defaults ("" leaves
 // a variable unset, to test its default).
-func startApp(t *testing.T, engine string, getenv map[string]string, o appOptions) *instance {
+func startApp(t testing.TB, engine string, getenv map[string]string, o appOptions) *instance {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
 		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
@@ -93,6 +95,7 @@ func startApp(t *testing.T, engine string, getenv map[string]string, o appOption
 	if o.clock != nil {
 		opts.Now = o.clock.Now
 	}
+	opts.Tracer = o.tracer
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	if o.log != nil { // supportd's own logger, which adds the request's fields
 		if log, err = logging.New(io.MultiWriter(o.log, testLogOutput()), "json", "info"); err != nil {
@@ -151,7 +154,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -159,7 +162,7 @@ func (r response) json(t *testing.T, v any) {
 }
 
 // detail returns the problem+json detail, failing if the body is not a problem.
-func (r response) detail(t *testing.T) string {
+func (r response) detail(t testing.TB) string {
 	t.Helper()
 	var p struct {
 		Detail string `json:"detail"`
@@ -217,7 +220,7 @@ func (in *instance) form(path string, vals url.Values) response {
 	return in.do(http.MethodPost, path, "", strings.NewReader(vals.Encode()), "application/x-www-form-urlencoded")
 }
 
-func expect(t *testing.T, r response, status int) {
+func expect(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
@@ -287,7 +290,7 @@ func (in *instance) createTicket(token, title, description string) ticketJSON {
 	return tk
 }
 
-func engines(t *testing.T) []string { return storetest.Engines(t) }
+func engines(t testing.TB) []string { return storetest.Engines(t) }
 
 // testLogOutput discards logs unless SUPPORTD_TEST_LOGS is set.
 func testLogOutput() io.Writer {

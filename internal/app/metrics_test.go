@@ -313,7 +313,8 @@ func metricsURL(t *testing.T, logs *logBuffer) string {
 }
 
 // When Redis goes away, what falls back to the instance alone is counted: the
-// reply relay's publishes, the stream limit's slots, the request rate limits.
+// reply relay's publishes, the stream limit's slots, the failed-login counts, the
+// request rate limits.
 func TestMetricsCountRedisFallbacks(t *testing.T) {
 	u, err := url.Parse(relaytest.URL(t))
 	if err != nil {
@@ -332,8 +333,52 @@ func TestMetricsCountRedisFallbacks(t *testing.T) {
 		t.Fatalf("without Redis: final event %+v, want done", evs[len(evs)-1])
 	}
 	in.app.Assistant.Wait()
+	expect(t, in.call(http.MethodPost, "/auth/login", "", map[string]string{"username": usr.Email, "password": "wrong password"}),
+		http.StatusUnauthorized)
 	m := scrape(t, endpoint)
 	m.atLeast(t, 1, "supportd_relay_failures_total", "op", "publish")
 	m.equal(t, 1, "supportd_relay_failures_total", "op", "slots")
+	m.equal(t, 1, "supportd_relay_failures_total", "op", "login_count")
 	m.atLeast(t, 1, "supportd_rate_limit_redis_fallbacks_total")
+}
+
+// A handed-off reply stream (STREAM_HANDOFF) is recorded when it ends, with the
+// bytes it sent, like a stream on the default path; it is in flight until then.
+func TestMetricsRecordHandedOffStreams(t *testing.T) {
+	env := maps.Clone(metricsEnv)
+	maps.Copy(env, handoffOn)
+	in := start(t, "sqlite", env)
+	endpoint := in.serveMetrics(t)
+	u := in.newUser()
+	tk := in.createTicket(u.Token, "Refund", "How do I get my money back?")
+	stream := in.openStream(aiPath(tk.ID), u.Token, nil)
+	if evs := stream.all(t); evs[len(evs)-1].Event != "done" {
+		t.Fatalf("reply ended with %+v", evs[len(evs)-1])
+	}
+	in.app.Assistant.Wait()
+	var m scraped
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		m = scrape(t, endpoint) // the stream's writer records it just after the client read the end
+		if _, ok := m.value("supportd_http_requests_total", "route", "/tickets/{id}/ai-response"); ok || time.Now().After(deadline) {
+			break
+		}
+	}
+	m.equal(t, 1, "supportd_http_requests_total", "route", "/tickets/{id}/ai-response", "method", "GET", "code", "200")
+	sum := histogramSum(m, "supportd_http_response_size_bytes", "/tickets/{id}/ai-response")
+	if sum < 100 {
+		t.Errorf("handed-off stream recorded with %v bytes, want its body's size", sum)
+	}
+	m.equal(t, 0, "supportd_http_requests_in_flight") // the scrape has a listener of its own
+}
+
+// histogramSum is the sum of a histogram's observations on route.
+func histogramSum(m scraped, name, route string) float64 {
+	for _, s := range m[name].GetMetric() {
+		for _, l := range s.GetLabel() {
+			if l.GetName() == "route" && l.GetValue() == route {
+				return s.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return 0
 }

@@ -102,7 +102,7 @@ type quota struct {
 	r, t int
 }
 
-func parseRateLimit(t *testing.T, h string) []quota {
+func parseRateLimit(t testing.TB, h string) []quota {
 	t.Helper()
 	var out []quota
 	for item := range strings.SplitSeq(h, ", ") {

@@ -17,7 +17,7 @@ type sseEvent struct {
 	Data  string
 }
 
-func (e sseEvent) content(t *testing.T) string {
+func (e sseEvent) content(t testing.TB) string {
 	t.Helper()
 	var d struct{ Content string }
 	if err := json.Unmarshal([]byte(e.Data), &d); err != nil {

@@ -43,6 +43,7 @@ type Config struct {
 	Tickets TicketsConfig // thread size caps (tickets.go)
 	Metrics MetricsConfig // Prometheus endpoint (metrics.go)
 	Stream  StreamConfig  // how reply streams are written (stream.go)
+	Tracing TracingConfig // OpenTelemetry export (tracing.go)
 }
 
 // Dev reports whether supportd runs in development mode.
@@ -72,6 +73,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Tickets:        loadTickets(&r),
 		Metrics:        loadMetrics(&r),
 		Stream:         loadStream(&r),
+		Tracing:        loadTracing(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
@@ -113,7 +115,8 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL, not %q", c.PublicURL))
 		}
 	}
-	errs = append(errs, c.AI.validate(), c.Limits.validate(), c.Tickets.validate(), c.Metrics.validate())
+	errs = append(errs, c.AI.validate(), c.Limits.validate(), c.Tickets.validate(), c.Metrics.validate(),
+		c.Tracing.validate())
 	return errors.Join(errs...)
 }
 

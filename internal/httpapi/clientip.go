@@ -42,7 +42,7 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) (addr netip.Addr, ok bo
 }
 
 // resolveClientIP is clientAddr as text for logs and keys (the raw RemoteAddr when
-// it is no IP). requestLog stores it in the request's logging.Fields, where
+// it is no IP). instrument stores it in the request's logging.Fields, where
 // clientIP(ctx) reads it.
 func resolveClientIP(r *http.Request, trusted []netip.Prefix) string {
 	if a, ok := clientAddr(r, trusted); ok {

@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/supportd/supportd/internal/metrics"
 )
@@ -109,20 +113,37 @@ func BenchmarkMetricsMiddleware(b *testing.B) {
 	}
 }
 
-// BenchmarkMetricsObserve is the metrics middleware alone, around a handler that
-// does nothing, as the pattern is found on a routed request.
-func BenchmarkMetricsObserve(b *testing.B) {
-	s := metricsServer(b, metrics.New("bench"), RateLimits{})
+// BenchmarkInstrument is the outermost middleware alone (request id, log line,
+// metrics, server span) around a handler that does nothing, as the pattern is
+// found on a routed request: bare, with metrics, and with metrics and spans
+// that are never recorded (tracing without an exporter).
+//
+//	go test -run '^$' -bench Instrument -benchmem ./internal/httpapi
+func BenchmarkInstrument(b *testing.B) {
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Pattern = "GET /tickets/{id}"
 		w.WriteHeader(http.StatusNoContent)
 	})
-	for name, h := range map[string]http.Handler{"off": next, "on": s.observe(s.notePattern(next))} {
-		b.Run(name, func(b *testing.B) {
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	for _, c := range []struct {
+		name   string
+		m      HTTPMetrics
+		tracer trace.TracerProvider
+	}{{"log", nil, nil}, {"log+metrics", metrics.New("bench"), nil}, {"log+metrics+tracing", metrics.New("bench"), unsampled}} {
+		s := New(Deps{Log: slog.New(slog.DiscardHandler), Version: "bench", Metrics: c.m, Tracer: c.tracer})
+		h := s.instrument(s.unmatched(routedTo(next)))
+		b.Run(c.name, func(b *testing.B) {
 			r := httptest.NewRequest(http.MethodGet, "/tickets/0196f4a0-4a1e-7b3c-9d2e-1f0a2b3c4d5e", nil)
 			for b.Loop() {
 				h.ServeHTTP(httptest.NewRecorder(), r)
 			}
 		})
 	}
+}
+
+// routedTo is a mux that sends every path to h.
+func routedTo(h http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	return mux
 }

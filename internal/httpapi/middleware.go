@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/supportd/supportd/internal/logging"
 )
@@ -33,88 +34,6 @@ func newRequestID() string {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
 	return hex.EncodeToString(b[:])
-}
-
-// requestLog gives every request an id (kept from X-Request-ID when sane) and logs one
-// line per request with method, route, status, duration, size, client address and
-// user, once the response is complete: a reply stream's line comes when the stream
-// ends (a handed-off one's from the goroutine writing it, sse_handoff.go).
-func (s *Server) requestLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !validRequestID.MatchString(id) {
-			id = newRequestID()
-		}
-		fields := &logging.Fields{RequestID: id, ClientIP: resolveClientIP(r, s.deps.TrustedProxies)}
-		r = r.WithContext(logging.WithFields(r.Context(), fields))
-		w.Header().Set("X-Request-ID", id)
-		rec := &statusRecorder{ResponseWriter: w, start: time.Now()}
-		next.ServeHTTP(rec, r)
-		if rec.route == "" {
-			rec.route = r.Pattern // when no middleware copied the request
-		}
-		if !rec.detached {
-			s.logRequest(r, rec.route, rec.code(), rec.bytes, time.Since(rec.start))
-		}
-	})
-}
-
-// logRequest writes a request's log line. The logger adds client: the direct peer,
-// or the client a trusted proxy forwarded for (clientip.go).
-func (s *Server) logRequest(r *http.Request, route string, status int, bytes int64, d time.Duration) {
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", status,
-		"duration_ms", float64(d.Microseconds())/1000, "bytes", bytes)
-}
-
-// detachedLog is a request's log line taken from requestLog by a response that
-// goes on after its handler returned (a handed-off stream), to be written when
-// that response ends.
-type detachedLog struct {
-	s   *Server
-	r   *http.Request
-	rec *statusRecorder // nil: no requestLog around the handler
-}
-
-// detachLog takes the request's log line from requestLog, which would otherwise
-// write it when the handler returns.
-func (s *Server) detachLog(r *http.Request, w http.ResponseWriter) *detachedLog {
-	rec := recorderOf(w)
-	if rec != nil {
-		rec.detached = true
-	}
-	return &detachedLog{s: s, r: r, rec: rec}
-}
-
-// reattach gives the line back to requestLog.
-func (d *detachedLog) reattach() {
-	if d.rec != nil {
-		d.rec.detached = false
-	}
-}
-
-// write logs the request as a 200 that sent bytes of body and lasted until now.
-func (d *detachedLog) write(bytes int64) {
-	if d.rec != nil {
-		d.s.logRequest(d.r, d.r.Pattern, http.StatusOK, bytes, time.Since(d.rec.start))
-	}
-}
-
-// recorderOf finds requestLog's recorder under the writers wrapping it.
-func recorderOf(w http.ResponseWriter) *statusRecorder {
-	for {
-		switch v := w.(type) {
-		case *statusRecorder:
-			return v
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = v.Unwrap()
-		default:
-			return nil
-		}
-	}
 }
 
 // recoverPanics turns a panic into a 500 with the request id; the stack goes to the
@@ -166,7 +85,7 @@ func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
 		// The mux set the pattern on this request, which may be a copy of the one
-		// requestLog has (the rate limiter adds to the context): tell it.
+		// instrument has (the rate limiter adds to the context): tell it.
 		if rec := recorderOf(w); rec != nil {
 			rec.route = r.Pattern
 		}
@@ -218,10 +137,11 @@ func writeJSONProblem(w http.ResponseWriter, status int, detail string) {
 type statusRecorder struct {
 	http.ResponseWriter
 	start    time.Time
-	route    string // the mux pattern matched, for the log line
+	span     trace.Span // the request's server span
+	route    string     // the mux pattern matched (unmatched sets it)
 	status   int
 	bytes    int64
-	detached bool // the response goes on after the handler; its line is logged elsewhere
+	detached bool // the response goes on after the handler; it is concluded elsewhere
 }
 
 // WriteHeader forwards only the first call: a handler that fails after its response

@@ -8,15 +8,18 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/supportd/supportd/internal/logging"
 	"github.com/supportd/supportd/internal/logging/logtest"
 )
 
 func TestPanicBecomes500WithRequestID(t *testing.T) {
 	var logs logtest.Buffer
-	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	s := bareServer(slog.New(slog.NewJSONHandler(&logs, nil)))
 	calls := 0
-	h := s.requestLog(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := s.instrument(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		if calls == 1 {
 			panic("boom")
@@ -53,8 +56,8 @@ func TestPanicBecomes500WithRequestID(t *testing.T) {
 }
 
 func TestRequestIDIsKeptOnlyWhenSane(t *testing.T) {
-	s := &Server{log: slog.New(slog.DiscardHandler)}
-	h := s.requestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	s := bareServer(slog.New(slog.DiscardHandler))
+	h := s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	for in, keep := range map[string]bool{"abc-123": true, "evil\nline": false, strings.Repeat("a", 65): false, "": false} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -74,10 +77,10 @@ func TestRequestLogLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{log: log}
+	s := bareServer(log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /tickets/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) })
-	srv := httptest.NewServer(s.requestLog(mux))
+	srv := httptest.NewServer(s.instrument(mux))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/tickets/42?stream_token=secret-token")
 	if err != nil {
@@ -102,4 +105,10 @@ func TestRequestLogLine(t *testing.T) {
 	if strings.Contains(logs.String(), "secret-token") {
 		t.Errorf("the query string was logged: %s", logs.String())
 	}
+}
+
+// bareServer is a Server with no routes, for testing middleware on its own.
+func bareServer(log *slog.Logger) *Server {
+	return &Server{log: log, mux: http.NewServeMux(), tracer: noop.NewTracerProvider().Tracer(tracerName),
+		propagator: propagation.TraceContext{}}
 }

@@ -13,6 +13,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/supportd/supportd/internal/support"
 )
@@ -38,12 +41,16 @@ type Deps struct {
 	// (sse_handoff.go) instead of through the ResponseWriter; opt-in.
 	StreamHandoff bool
 
-	Limiter        RateLimiter    // nil: no request rate limits
-	RateLimits     RateLimits     // the buckets Limiter applies (ratelimit.go)
-	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For/Forwarded names the client (clientip.go)
-	AllowedOrigins []string       // CORS allow-list (cors.go); empty: no CORS
-	Metrics        HTTPMetrics    // nil: no request metrics (metrics.go)
+	Limiter        RateLimiter          // nil: no request rate limits
+	RateLimits     RateLimits           // the buckets Limiter applies (ratelimit.go)
+	TrustedProxies []netip.Prefix       // peers whose X-Forwarded-For/Forwarded names the client (clientip.go)
+	AllowedOrigins []string             // CORS allow-list (cors.go); empty: no CORS
+	Metrics        HTTPMetrics          // nil: no request metrics (metrics.go)
+	Tracer         trace.TracerProvider // nil: no spans (instrument.go)
 }
+
+// tracerName names the spans' instrumentation scope.
+const tracerName = "github.com/supportd/supportd/internal/httpapi"
 
 // Server is supportd's HTTP handler.
 type Server struct {
@@ -52,6 +59,9 @@ type Server struct {
 	api     huma.API
 	mux     *http.ServeMux
 	handler http.Handler
+
+	tracer     trace.Tracer
+	propagator propagation.TextMapPropagator // reads the caller's traceparent
 
 	// Reply streams handed off from net/http (sse_handoff.go, STREAM_HANDOFF).
 	pumps     sync.WaitGroup
@@ -64,16 +74,20 @@ func New(deps Deps) *Server {
 	if deps.KeepAlive <= 0 {
 		deps.KeepAlive = 15 * time.Second // below common proxy idle timeouts (30-60s)
 	}
-	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux()}
+	if deps.Tracer == nil {
+		deps.Tracer = noop.NewTracerProvider()
+	}
+	s := &Server{deps: deps, log: deps.Log, mux: http.NewServeMux(),
+		tracer: deps.Tracer.Tracer(tracerName), propagator: propagation.TraceContext{}}
 	s.pumpsCtx, s.stopPumps = context.WithCancel(context.Background())
 	s.api = humago.New(s.mux, apiConfig(deps.Version, deps.PublicURL))
 	s.api.UseMiddleware(s.authenticate)
 	s.api.UseMiddleware(s.formsOnlyForLogin)
 	s.routes()
 	finishDocument(s.api.OpenAPI())
-	// requestLog finds the client IP the rate limiter keys on; CORS wraps the rate
+	// instrument finds the client IP the rate limiter keys on; CORS wraps the rate
 	// limiter so a 429 carries CORS headers (cors.go).
-	s.handler = s.observe(s.requestLog(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.notePattern(s.unmatched(s.mux)))))))
+	s.handler = s.instrument(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.unmatched(s.mux)))))
 	return s
 }
 

@@ -52,8 +52,8 @@ func TestHandedOffWriterPanicIsRecovered(t *testing.T) {
 // panic and the request logged.
 func TestPanicAfterResponseStartedEndsIt(t *testing.T) {
 	var logs logtest.Buffer
-	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
-	h := s.requestLog(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := bareServer(slog.New(slog.NewJSONHandler(&logs, nil)))
+	h := s.instrument(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "id: 1\nevent: delta\ndata: {}\n\n")

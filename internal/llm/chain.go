@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // ChainOptions configures a Chain. Zero fields take the documented defaults.
@@ -38,6 +40,8 @@ type ChainOptions struct {
 	Logger *slog.Logger
 	// Observer counts retries and fallbacks, for monitoring (default: none).
 	Observer ChainObserver
+	// Tracer records a span for each attempt at a provider (default: none).
+	Tracer trace.Tracer
 }
 
 // ChainObserver is told of each retry and fallback (internal/metrics).
@@ -69,6 +73,9 @@ func (o ChainOptions) withDefaults() ChainOptions {
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
+	}
+	if o.Tracer == nil {
+		o.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	return o
 }

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Stream asks each provider in turn until one answers. See Chain.
@@ -66,7 +70,9 @@ func finalError(ctx context.Context, t *emitTracker, err error) error {
 // before the first delta, through the provider's breaker.
 func (c *Chain) tryLink(ctx context.Context, l link, req Request, t *emitTracker) (Result, error) {
 	for attempt := 1; ; attempt++ {
-		res, err := l.call(ctx, req, t)
+		actx, span := c.startAttempt(ctx, l, attempt)
+		res, err := l.call(actx, req, t)
+		endAttempt(span, res, err)
 		if err == nil || t.started || ctx.Err() != nil {
 			return res, err
 		}
@@ -74,6 +80,32 @@ func (c *Chain) tryLink(ctx context.Context, l link, req Request, t *emitTracker
 			return res, err
 		}
 	}
+}
+
+// startAttempt opens the span of one attempt at a provider.
+//
+//go:noinline
+func (c *Chain) startAttempt(ctx context.Context, l link, attempt int) (context.Context, trace.Span) {
+	return c.opts.Tracer.Start(ctx, "llm.attempt", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("llm.provider", l.p.Name()), attribute.Int("llm.attempt", attempt)))
+}
+
+// endAttempt records an attempt's outcome on its span and ends it.
+//
+//go:noinline
+func endAttempt(span trace.Span, res Result, err error) {
+	if span.IsRecording() {
+		if res.Model != "" {
+			span.SetAttributes(attribute.String("llm.model", res.Model),
+				attribute.Int("llm.usage.prompt_tokens", res.Usage.PromptTokens),
+				attribute.Int("llm.usage.completion_tokens", res.Usage.CompletionTokens))
+		}
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, oneLine(err.Error(), 200))
+		}
+	}
+	span.End()
 }
 
 // retryWait sleeps before the next attempt at a provider and returns nil, or

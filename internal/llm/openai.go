@@ -6,9 +6,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 )
 
 // Defaults for OpenAIConfig.
@@ -75,11 +72,12 @@ func orDefault[T int | time.Duration | string](v, def T) T {
 }
 
 // OpenAI streams replies from an OpenAI-compatible chat-completions API
-// (Groq by default) with openai-go. It makes exactly one HTTP request per
-// Stream call: retries and fallback are the Chain's job.
+// (Groq by default). It makes exactly one HTTP request per Stream call:
+// retries and fallback are the Chain's job.
 type OpenAI struct {
-	cfg OpenAIConfig
-	svc openai.ChatCompletionService
+	cfg      OpenAIConfig
+	client   *http.Client // never follows redirects
+	endpoint string       // {BaseURL}/chat/completions
 
 	// Timeout causes, built once; see streamRun.
 	errFirstToken, errIdle, errTotal error
@@ -87,21 +85,15 @@ type OpenAI struct {
 
 var _ Provider = (*OpenAI)(nil)
 
-// NewOpenAI returns a provider for cfg. It reads no environment variables:
-// openai.NewClient would pick up OPENAI_BASE_URL, OPENAI_API_KEY,
-// OPENAI_ORG_ID and others and leak them to Groq, so the chat-completions
-// service is built from explicit options only.
+// NewOpenAI returns a provider for cfg. It reads no environment variables
+// (OPENAI_API_KEY, OPENAI_BASE_URL and the like would otherwise leak to
+// Groq): everything comes from cfg.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	cfg = cfg.withDefaults()
-	svc := openai.NewChatCompletionService(
-		option.WithBaseURL(cfg.BaseURL),
-		option.WithAPIKey(cfg.APIKey),
-		option.WithHTTPClient(noRedirectClient(cfg.HTTPClient, cfg.ConnectTimeout)),
-		option.WithMaxRetries(0),
-	)
 	return &OpenAI{
 		cfg:           cfg,
-		svc:           svc,
+		client:        noRedirectClient(cfg.HTTPClient, cfg.ConnectTimeout),
+		endpoint:      chatCompletionsURL(cfg.BaseURL),
 		errFirstToken: fmt.Errorf("%w: no first token within %s", ErrTimeout, cfg.FirstTokenTimeout),
 		errIdle:       fmt.Errorf("%w: no data for %s", ErrTimeout, cfg.IdleTimeout),
 		errTotal:      fmt.Errorf("%w: reply took longer than %s", ErrTimeout, cfg.TotalTimeout),
@@ -148,43 +140,18 @@ func (o *OpenAI) Stream(ctx context.Context, req Request, emit func(string) erro
 	return run.outcome(given, run.consume(o.open(run, req, msgs)))
 }
 
-// open sends the request and returns once the response headers are in. It does so
-// on a goroutine of its own: building and sending the request (openai-go's
+// open sends the request and returns once the response headers are in; on
+// success run.resp holds the response, its body still to be read. It does so on
+// a goroutine of its own: encoding and sending the request (encoding/json's
 // reflective encoder, the HTTP/2 transport) runs deep, and the stack it grows
 // would otherwise stay with the goroutine that then waits on the reply for a
 // minute. The caller's goroutine keeps a small stack (see docs/benchmarks.md).
-func (o *OpenAI) open(run *streamRun, req Request, msgs []Message) *chunkStream {
-	opened := make(chan *chunkStream, 1)
+func (o *OpenAI) open(run *streamRun, req Request, msgs []Message) error {
+	opened := make(chan error, 1)
 	go func() {
-		opened <- o.svc.NewStreaming(run.ctx, o.params(req, msgs),
-			option.WithResponseInto(&run.resp), option.WithMiddleware(run.middleware))
+		var err error
+		run.resp, err = o.send(run.ctx, req, msgs)
+		opened <- err
 	}()
 	return <-opened
-}
-
-func (o *OpenAI) params(req Request, msgs []Message) openai.ChatCompletionNewParams {
-	maxTokens := o.cfg.MaxTokens
-	if req.MaxTokens > 0 {
-		maxTokens = min(req.MaxTokens, maxTokens)
-	}
-	return openai.ChatCompletionNewParams{
-		Model:     o.cfg.Model,
-		Messages:  toParams(msgs),
-		MaxTokens: openai.Int(int64(maxTokens)),
-	}
-}
-
-func toParams(msgs []Message) []openai.ChatCompletionMessageParamUnion {
-	out := make([]openai.ChatCompletionMessageParamUnion, len(msgs))
-	for i, m := range msgs {
-		switch m.Role {
-		case RoleSystem:
-			out[i] = openai.SystemMessage(m.Content)
-		case RoleAssistant:
-			out[i] = openai.AssistantMessage(m.Content)
-		default:
-			out[i] = openai.UserMessage(m.Content)
-		}
-	}
-	return out
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openai/openai-go/v3"
+	"github.com/tidwall/gjson"
 )
 
 // classify turns a failed stream into the error Stream returns:
@@ -42,7 +42,7 @@ func (r *streamRun) classify(err error) error {
 
 func (r *streamRun) upstreamError(err error) *UpstreamError {
 	var ue *UpstreamError
-	if errors.As(err, &ue) { // built by middleware, e.g. a refused redirect
+	if errors.As(err, &ue) { // built by send: a refused redirect
 		ue.Provider = r.o.cfg.Name
 		return ue
 	}
@@ -51,21 +51,22 @@ func (r *streamRun) upstreamError(err error) *UpstreamError {
 		ue.Err = cause
 		return ue
 	}
-	if r.resp != nil && r.resp.StatusCode >= 400 {
-		ue.Status = r.resp.StatusCode
-		ue.Retryable = retryableStatus(ue.Status)
-		ue.RetryAfter = parseRetryAfter(r.resp.Header, time.Now())
-		ue.Err = errors.New(apiMessage(err, ue.Status))
+	var se *statusError
+	if errors.As(err, &se) {
+		ue.Status = se.status
+		ue.Retryable = retryableStatus(se.status)
+		ue.RetryAfter = parseRetryAfter(se.header, time.Now())
+		ue.Err = errors.New(se.message)
 	}
 	return ue
 }
 
-// apiMessage extracts the upstream's error message ({"error":{"message":…}}),
-// shortened, or falls back to the status text.
-func apiMessage(err error, status int) string {
-	var apiErr *openai.Error
-	if errors.As(err, &apiErr) && strings.TrimSpace(apiErr.Message) != "" {
-		return oneLine(apiErr.Message, 300)
+// apiMessage extracts the upstream's error message from an error body
+// ({"error":{"message":…}}, as OpenAI and Groq send), shortened, or falls back
+// to the status text. body may be cut short.
+func apiMessage(body []byte, status int) string {
+	if m := gjson.GetBytes(body, "error.message"); m.Type == gjson.String && strings.TrimSpace(m.Str) != "" {
+		return oneLine(m.Str, 300)
 	}
 	if t := http.StatusText(status); t != "" {
 		return t

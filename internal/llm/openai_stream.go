@@ -11,9 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
-	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/tidwall/gjson"
 )
 
@@ -69,38 +66,17 @@ func (r *streamRun) close() {
 	r.cancel(nil)
 }
 
-// middleware refuses redirects: they would carry the API key elsewhere.
-func (r *streamRun) middleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-	res, err := next(req)
-	if err != nil || res == nil {
-		return res, err
-	}
-	if res.StatusCode >= 300 && res.StatusCode < 400 {
-		res.Body.Close()
-		return nil, &UpstreamError{Status: res.StatusCode, Err: errRedirect}
-	}
-	return res, nil
-}
-
-// chunkStream is what openai-go returns for a streaming chat completion.
-type chunkStream = ssestream.Stream[openai.ChatCompletionChunk]
-
 // consume handles the reply's chunks until "data: [DONE]"; a stream that ends
-// without it was cut short.
+// without it was cut short. openErr is open's error: the request failed.
 //
-// openai-go sends the request; its typed stream is not used to read the reply:
-// stream.Next unmarshals each chunk into a ChatCompletionChunk in a 16 KiB stack
-// frame (every generating goroutine then held a 32 KiB stack for the whole reply),
-// and its decoder keeps a 4 KiB buffer per stream. The events are read by
-// sseReader and each chunk's few fields with gjson (see docs/benchmarks.md).
-func (r *streamRun) consume(stream *chunkStream) error {
-	defer stream.Close()
-	if err := stream.Err(); err != nil {
-		return err // the request failed; classify reads r.resp
+// The events are read by sseReader and each chunk's few fields with gjson, which
+// keeps the frames and buffers that live as long as the reply small (see
+// docs/benchmarks.md).
+func (r *streamRun) consume(openErr error) error {
+	if openErr != nil {
+		return openErr // classify reads the status from it
 	}
-	if r.resp == nil || r.resp.Body == nil {
-		return errNoDone
-	}
+	defer r.resp.Body.Close()
 	events := newSSEReader(r.resp.Body)
 	for {
 		data, err := events.next()

@@ -2,8 +2,10 @@ package llm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -60,6 +62,120 @@ func TestOpenAIRequestCarriesModelKeyAndPrompt(t *testing.T) {
 	}
 	if want := []string{"system", "user", "user", "assistant", "user"}; !slices.Equal(roles, want) {
 		t.Errorf("roles %q, want %q", roles, want)
+	}
+}
+
+func TestOpenAIRequestOnTheWire(t *testing.T) {
+	srv := newFake(t)
+	if _, _, err := stream(t, newGroq(srv), sampleRequest()); err != nil {
+		t.Fatal(err)
+	}
+	rec := srv.Requests()[0]
+	if rec.Method != http.MethodPost || rec.Path != llmtest.BasePath+"/chat/completions" {
+		t.Errorf("%s %s", rec.Method, rec.Path)
+	}
+	for name, want := range map[string]string{
+		"Authorization": "Bearer " + testKey,
+		"Content-Type":  "application/json",
+		"Accept":        "text/event-stream",
+		"User-Agent":    "supportd",
+	} {
+		if got := rec.Header.Values(name); len(got) != 1 || got[0] != want {
+			t.Errorf("header %s: %q, want %q", name, got, want)
+		}
+	}
+	// The raw bytes: exactly these four fields, messages of a role and a string content.
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(rec.RawBody, &body); err != nil {
+		t.Fatalf("body %s: %v", rec.RawBody, err)
+	}
+	keys := slices.Sorted(maps.Keys(body))
+	if want := []string{"max_tokens", "messages", "model", "stream"}; !slices.Equal(keys, want) {
+		t.Errorf("body fields %q, want %q", keys, want)
+	}
+	if string(body["model"]) != `"llama-3.3-70b-versatile"` || string(body["stream"]) != "true" ||
+		string(body["max_tokens"]) != "300" {
+		t.Errorf("model %s stream %s max_tokens %s", body["model"], body["stream"], body["max_tokens"])
+	}
+	var msgs []map[string]any
+	if err := json.Unmarshal(body["messages"], &msgs); err != nil || len(msgs) != 5 {
+		t.Fatalf("messages %s: %v", body["messages"], err)
+	}
+	for i, m := range msgs {
+		role, _ := m["role"].(string)
+		content, _ := m["content"].(string)
+		if len(m) != 2 || role == "" || content == "" {
+			t.Errorf("message %d = %v, want just a role and a string content", i, m)
+		}
+	}
+}
+
+func TestOpenAIBaseURLWithTrailingSlash(t *testing.T) {
+	srv := newFake(t)
+	p := newGroq(srv, func(c *llm.OpenAIConfig) { c.BaseURL = srv.URL() + "/" })
+	if _, text, err := stream(t, p, sampleRequest()); err != nil || text != "Hello, world" {
+		t.Fatalf("text %q err %v", text, err)
+	}
+	if path := srv.Requests()[0].Path; path != llmtest.BasePath+"/chat/completions" {
+		t.Errorf("path %q", path)
+	}
+}
+
+func TestOpenAIWithoutKeySendsNoAuthorization(t *testing.T) {
+	srv := llmtest.NewServer(t, llmtest.Options{}) // accepts any key, or none
+	p := newGroq(srv, func(c *llm.OpenAIConfig) { c.APIKey = "" })
+	if _, _, err := stream(t, p, sampleRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if h := srv.Requests()[0].Header; len(h.Values("Authorization")) != 0 {
+		t.Errorf("Authorization %q sent without a key", h.Values("Authorization"))
+	}
+}
+
+// TestOpenAIErrorBodies: whatever an error response's body, the error is a short
+// message (the upstream's, else the status text), and a huge body is neither read
+// to its end nor waited for.
+func TestOpenAIErrorBodies(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name, body, want string
+		endless          bool // the body never ends: only its first 64 KiB may be read
+	}{
+		{"not JSON", "<html><body><h1>502 Bad Gateway</h1></body></html>", "Bad Gateway", false},
+		{"JSON without a message", `{"detail":"upstream connect error"}`, "Bad Gateway", false},
+		{"message with whitespace", `{"error":{"message":"  model\n\tbusy  "}}`, "model busy", false},
+		{"huge message", `{"error":{"message":"` + huge, "Bad Gateway", true},
+		{"huge body after the message", `{"error":{"message":"model overloaded","trace":"` + huge, "model overloaded", true},
+		{"huge and not JSON", huge, "Bad Gateway", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadGateway)
+				io.WriteString(w, tc.body)
+				if tc.endless {
+					http.NewResponseController(w).Flush()
+					<-r.Context().Done()
+				}
+			}))
+			t.Cleanup(s.Close)
+			p := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: s.URL + "/v1", APIKey: testKey,
+				FirstTokenTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, TotalTimeout: 5 * time.Second})
+			start := time.Now()
+			_, _, err := stream(t, p, sampleRequest())
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+			ue := upstreamErr(t, err)
+			if ue.Status != http.StatusBadGateway || !ue.Retryable || errors.Is(err, llm.ErrTimeout) {
+				t.Errorf("got %+v, want a retryable 502", ue)
+			}
+			if msg := ue.Err.Error(); msg != tc.want {
+				t.Errorf("message %.60q (%d bytes), want %q", msg, len(msg), tc.want)
+			}
+		})
 	}
 }
 

@@ -11,9 +11,9 @@ import (
 // streams use: "data" lines, comments and other fields ignored, events ended by a
 // blank line, "\n" or "\r\n" line ends).
 //
-// openai-go's decoder does the same with a bufio.Scanner whose buffer starts at
-// 4 KiB and lives as long as the reply; chunks are a few hundred bytes, and at
-// thousands of open streams those 4 KiB were a large share of each one's memory.
+// A bufio.Scanner-based decoder (as openai-go's was) keeps a buffer of 4 KiB or more
+// for as long as the reply; chunks are a few hundred bytes, and at thousands of
+// open streams those 4 KiB were a large share of each one's memory.
 type sseReader struct {
 	r    *bufio.Reader
 	line []byte // a line longer than r's buffer, assembled
@@ -23,7 +23,7 @@ type sseReader struct {
 // sseBufferSize holds a typical chunk line; longer lines are assembled in line.
 const sseBufferSize = 512
 
-// maxSSEEvent bounds one event's data, as openai-go's decoder does (2 MiB).
+// maxSSEEvent bounds one event's data (2 MiB).
 const maxSSEEvent = 2 << 20
 
 var errSSETooLong = errors.New("event longer than 2 MiB")

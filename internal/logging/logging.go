@@ -1,5 +1,6 @@
 // Package logging builds supportd's slog logger, which stamps every record logged with a
-// request's context with that request's id and user.
+// request's context with that request's id and user, and every record logged inside a
+// span with its trace id.
 package logging
 
 import (
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // New returns a logger writing format ("text" or "json") at level to w.
@@ -84,6 +87,9 @@ func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 		if uid := f.UserID(); uid != "" {
 			r.AddAttrs(slog.String("user_id", uid))
 		}
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -96,8 +96,8 @@ func (m *Metrics) newOthers() {
 	m.queryErrors = m.counterVec("supportd_db_query_errors_total",
 		"Database errors by kind: unavailable, conflict, canceled (the caller gave up), other. Not-found answers are not errors.", "kind")
 	m.relayFailures = m.counterVec("supportd_relay_failures_total",
-		"Redis operations of the AI replies that failed, by op: publish or read (followers then read the database), "+
-			"slots (stream limits then count per instance).", "op")
+		"Redis operations that failed, by op: publish or read (followers of an AI reply then read the database), "+
+			"slots (stream limits then count per instance), login_count (failed logins then count per instance).", "op")
 	m.kbRetrieval = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "supportd_kb_retrieval_seconds",
 		Help:    "Knowledge-base retrieval for an AI reply's prompt.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}})
@@ -142,7 +142,7 @@ func (m *Metrics) QueryError(kind string) {
 	}
 }
 
-// RelayFailed counts a failed Redis operation of the AI replies, op "publish", "read" or "slots".
+// RelayFailed counts a failed Redis operation, op "publish", "read", "slots" or "login_count".
 func (m *Metrics) RelayFailed(op string) {
 	if m != nil {
 		m.relayFailures.WithLabelValues(op).Inc()

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/supportd/supportd/internal/llm"
 )
@@ -89,6 +92,7 @@ type Assistant struct {
 	now     func() time.Time
 	newID   func() string
 	metrics Metrics
+	tracer  trace.Tracer
 
 	instanceID string // marks this process's replies, for its heartbeat
 
@@ -109,14 +113,23 @@ type AssistantDeps struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	NewID   func() string
-	Metrics Metrics // nil: nothing recorded
+	Metrics Metrics              // nil: nothing recorded
+	Tracer  trace.TracerProvider // nil: no spans
 }
 
 // NewAssistant wires an Assistant.
 func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 	return &Assistant{cfg: cfg.withDefaults(), instanceID: d.NewID(), tickets: d.Tickets, replies: d.Replies,
 		kb: d.KB, gen: d.Gen, relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID, metrics: orNop(d.Metrics),
-		active: map[string]*generation{}, streams: map[string]int{}}
+		tracer: tracerOf(d.Tracer), active: map[string]*generation{}, streams: map[string]int{}}
+}
+
+// tracerOf returns the assistant's tracer from tp, or one that records nothing.
+func tracerOf(tp trace.TracerProvider) trace.Tracer {
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	return tp.Tracer("github.com/supportd/supportd/internal/support")
 }
 
 // Open authorizes the caller on the ticket and returns the stream of its reply: the
@@ -189,6 +202,8 @@ func (a *Assistant) open(ctx context.Context, adm *admission, lastEventID int) (
 	if adm.limitErr != nil {
 		return nil, adm.limitErr
 	}
+	// The reply's span ends when the generation does, or in start if none begins.
+	ctx, _ = a.tracer.Start(ctx, "ai.reply", trace.WithAttributes(attribute.String("ticket.id", t.ID)))
 	return a.start(ctx, adm, a.promptAsync(ctx, t, adm.thread))
 }
 
@@ -261,6 +276,12 @@ func (a *Assistant) unclaim(ticketID string, g *generation) {
 
 func (a *Assistant) start(ctx context.Context, adm *admission, prompt func() llm.Request) (*ReplyStream, error) {
 	t := adm.ticket
+	launched := false
+	defer func() {
+		if !launched {
+			trace.SpanFromContext(ctx).End()
+		}
+	}()
 	g, created := a.claim(t.ID)
 	if !created {
 		a.metrics.StreamOpened("join")
@@ -288,6 +309,8 @@ func (a *Assistant) start(ctx context.Context, adm *admission, prompt func() llm
 	}
 	a.bg.Add(1)
 	a.metrics.StreamOpened("new")
+	launched = true
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("reply.id", reply.ID))
 	go a.generate(context.WithoutCancel(ctx), g, reply, prompt())
 	return &ReplyStream{live: g}, nil
 }
@@ -296,8 +319,10 @@ var errInProgressElsewhere = errors.New("reply in progress on another instance")
 
 // startReply inserts the streaming reply. A conflicting reply whose heartbeat
 // stopped (its instance died) is failed, and the insert retried once.
-func (a *Assistant) startReply(ctx context.Context, r *AIReply, q ReplyQuota) error {
-	err := a.replies.StartReply(ctx, r, q)
+func (a *Assistant) startReply(ctx context.Context, r *AIReply, q ReplyQuota) (err error) {
+	ctx, span := a.tracer.Start(ctx, "store.start_reply")
+	defer func() { endSpan(span, err) }()
+	err = a.replies.StartReply(ctx, r, q)
 	if ErrorCode(err) != CodeConflict {
 		return err
 	}
@@ -330,7 +355,10 @@ func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.
 	// The customer's latest words first: retrieval weighs the first terms of a long text.
 	query := strings.Join([]string{latest, t.Title, t.Description}, "\n")
 	began := time.Now()
+	ctx, span := a.tracer.Start(ctx, "kb.retrieve")
 	passages, err := a.kb.Retrieve(ctx, query, a.cfg.Passages)
+	span.SetAttributes(attribute.Int("kb.passages", len(passages)))
+	endSpan(span, err)
 	a.metrics.KBRetrieval(time.Since(began), len(passages))
 	for _, p := range passages {
 		req.Passages = append(req.Passages, llm.Passage{ArticleID: p.ArticleID, Title: p.Title, Text: passageText(p)})

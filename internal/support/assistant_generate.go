@@ -9,6 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/supportd/supportd/internal/llm"
 )
 
@@ -68,6 +72,7 @@ type errorData struct {
 // log), not its cancellation: context.WithoutCancel of it.
 func (a *Assistant) generate(ctx context.Context, g *generation, reply *AIReply, req llm.Request) {
 	defer a.bg.Done()
+	defer trace.SpanFromContext(ctx).End() // the ai.reply span open started
 	defer a.unclaim(reply.TicketID, g)
 	run := &generationRun{ctx: ctx, g: g, pub: &relayPublisher{ctx: ctx, relay: a.relay, replyID: reply.ID, log: a.log, metrics: a.metrics},
 		start: time.Now(), room: a.cfg.MaxReplyBytes}
@@ -180,18 +185,22 @@ func (a *Assistant) conclude(ctx context.Context, g *generation, pub *relayPubli
 		reply.Status, reply.Error = ReplyFailed, genErr.Error()
 		a.log.WarnContext(ctx, "AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", genErr)
 	}
+	annotateReply(trace.SpanFromContext(ctx), reply)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	ctx, span := a.tracer.Start(ctx, "store.finish_reply")
 	err := a.replies.FinishReply(ctx, reply, msg, a.tickets.limits.MaxMessages)
 	var full *Error
 	if errors.As(err, &full) && full.Code == CodeInvalid { // the thread filled up during the reply
 		reply.Status, reply.Error, msg = ReplyFailed, full.Message, nil
 		if err = a.replies.FinishReply(ctx, reply, nil, 0); err == nil {
+			endSpan(span, nil)
 			a.unclaim(reply.TicketID, g)
 			pub.final(g.finish(EventError, errorData{Detail: full.Message}))
 			return
 		}
 	}
+	endSpan(span, err)
 	if err != nil {
 		a.log.ErrorContext(ctx, "storing AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", err)
 		pub.final(g.finish(EventError, errorData{Detail: "the reply could not be saved; please try again"}))
@@ -205,6 +214,28 @@ func (a *Assistant) conclude(ctx context.Context, g *generation, pub *relayPubli
 		return
 	}
 	pub.final(g.finish(EventError, errorData{Detail: failureDetail(reply.Error)}))
+}
+
+// annotateReply records a concluded reply's outcome on its span.
+func annotateReply(span trace.Span, r *AIReply) {
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(attribute.String("reply.status", string(r.Status)), attribute.String("llm.provider", r.Meta.Provider),
+		attribute.String("llm.model", r.Meta.Model), attribute.Bool("reply.truncated", r.Meta.Truncated),
+		attribute.Int64("reply.time_to_first_token_ms", r.Meta.TimeToFirstToken.Milliseconds()))
+	if r.Status == ReplyFailed {
+		span.SetStatus(codes.Error, r.Error)
+	}
+}
+
+// endSpan records err, if any, on span and ends it.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 }
 
 // failureDetail is what clients are told about a failed reply; internals stay in the log.
@@ -251,12 +282,19 @@ func (a *Assistant) RunReaper(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := a.replies.Heartbeat(ctx, a.instanceID, a.timestamp()); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "AI reply heartbeat failed", "err", err)
-		}
-		if beat%2 == 1 {
-			a.reapOnce(ctx)
-		}
+		a.beat(ctx, beat%2 == 1)
+	}
+}
+
+// beat is one round of the reaper, in a span of its own so its log lines carry a trace id.
+func (a *Assistant) beat(ctx context.Context, reap bool) {
+	ctx, span := a.tracer.Start(ctx, "ai.reaper")
+	defer span.End()
+	if err := a.replies.Heartbeat(ctx, a.instanceID, a.timestamp()); err != nil && ctx.Err() == nil {
+		a.log.WarnContext(ctx, "AI reply heartbeat failed", "err", err)
+	}
+	if reap {
+		a.reapOnce(ctx)
 	}
 }
 

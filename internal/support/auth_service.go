@@ -50,7 +50,7 @@ type LoginProtection struct {
 func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
 	newID func() string, actorTTL time.Duration, protect LoginProtection) *AuthService {
 	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
-		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log),
+		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log, protect.Metrics),
 		metrics: orNop(protect.Metrics)}
 }
 

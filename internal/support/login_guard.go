@@ -87,6 +87,7 @@ type loginGuard struct {
 	shared      FailureCounter
 	local       *memFailures
 	log         *slog.Logger
+	metrics     Metrics
 	outage      atomic.Bool
 	retryShared atomic.Int64 // during an outage, when (Unix ns) to try the shared counter again
 }
@@ -96,12 +97,12 @@ type loginGuard struct {
 // relayTimeout.
 const sharedRetry = time.Second
 
-func newLoginGuard(cfg LoginGuardConfig, shared FailureCounter, log *slog.Logger) *loginGuard {
+func newLoginGuard(cfg LoginGuardConfig, shared FailureCounter, log *slog.Logger, m Metrics) *loginGuard {
 	policy := func(max int) FailurePolicy {
 		return FailurePolicy{Max: max, Window: cfg.Window, Base: cfg.LockoutBase, Cap: cfg.LockoutMax}
 	}
 	return &loginGuard{account: policy(cfg.MaxFailures), ip: policy(cfg.MaxFailuresPerIP), shared: shared,
-		local: newMemFailures(maxLocalFailureKeys), log: log}
+		local: newMemFailures(maxLocalFailureKeys), log: log, metrics: orNop(m)}
 }
 
 // counted is one attempt counted under a key, in the counter that counted it.
@@ -176,6 +177,7 @@ func (g *loginGuard) counter(ctx context.Context, op func(context.Context, Failu
 			}
 			return counterResult{used: g.shared, err: err}
 		}
+		g.metrics.RelayFailed("login_count")
 		g.retryShared.Store(time.Now().Add(sharedRetry).UnixNano())
 		if g.outage.CompareAndSwap(false, true) {
 			g.log.WarnContext(ctx, "shared login failure counts unavailable; counting on this instance until they answer", "err", err)

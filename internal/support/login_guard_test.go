@@ -103,7 +103,7 @@ func TestLoginGuardFallsBackToLocalCounts(t *testing.T) {
 	var logs bytes.Buffer
 	shared := &brokenCounter{}
 	g := newLoginGuard(LoginGuardConfig{MaxFailures: 3, MaxFailuresPerIP: 100, Window: time.Minute,
-		LockoutBase: 10 * time.Second, LockoutMax: time.Minute}, shared, slog.New(slog.NewTextHandler(&logs, nil)))
+		LockoutBase: 10 * time.Second, LockoutMax: time.Minute}, shared, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	ctx := context.Background()
 	now := time.Unix(1000, 0)
 	for range 3 {
@@ -134,7 +134,7 @@ func (busyHasher) Busy() time.Duration { return time.Second }
 // against neither the account nor the client's address, however many there are.
 func TestLoginGuardForgivesBusyRefusals(t *testing.T) {
 	g := newLoginGuard(LoginGuardConfig{MaxFailures: 2, MaxFailuresPerIP: 2, Window: time.Minute,
-		LockoutBase: 10 * time.Second, LockoutMax: time.Minute}, nil, slog.New(slog.DiscardHandler))
+		LockoutBase: 10 * time.Second, LockoutMax: time.Minute}, nil, slog.New(slog.DiscardHandler), nil)
 	ctx, now := context.Background(), time.Unix(1000, 0)
 	for i := range 5 {
 		a, err := g.admit(ctx, "ada@example.com", "192.0.2.1", now)

@@ -16,7 +16,7 @@ type Metrics interface {
 	StreamToken(issued bool)                   // a stream token issued, or refused at redemption
 	KBRetrieval(d time.Duration, passages int) // retrieval for a reply's prompt
 	FailedLogin(reason string)                 // "bad_credentials" or "locked_out"
-	RelayFailed(op string)                     // a relay "publish" or "read" that failed
+	RelayFailed(op string)                     // a Redis "publish", "read", "slots" or "login_count" that failed
 }
 
 // nopMetrics records nothing: the default when no Metrics is given.
