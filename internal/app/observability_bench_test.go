@@ -103,4 +103,3 @@ func BenchmarkFirstToken(b *testing.B) {
 		}
 	}
 }
-
