@@ -142,6 +142,9 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.EnsureAdmin(ctx); err != nil {
+		return err
+	}
 	a.Start(ctx)
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {

@@ -234,7 +234,7 @@ func createUserToken(t *testing.T, env map[string]string, email string) string {
 	if !ok {
 		t.Fatalf("user create printed %q", out.String())
 	}
-	tok, err := auth.NewTokens([]byte(env["SECRET_KEY"]), "supportd", time.Hour, time.Now).Issue(strings.TrimSuffix(id, ")"))
+	tok, err := auth.NewTokens([]byte(env["SECRET_KEY"]), "supportd", time.Hour, time.Now).Issue(auth.Claims{UserID: strings.TrimSuffix(id, ")")})
 	if err != nil {
 		t.Fatal(err)
 	}

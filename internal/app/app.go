@@ -32,6 +32,8 @@ type App struct {
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
 	KB        *support.KBService
+	Audit     *support.Auditor
+	Export    *support.Exporter
 	Assistant *support.Assistant
 	Server    *httpapi.Server
 	Limiter   *ratelimit.Limiter // request rate limits; Fallbacks counts requests limited locally in a Redis outage
@@ -98,7 +100,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	a.KB = support.NewKBService(db, log, opts.Now, newID)
+	a.Audit = support.NewAuditor(db, log, opts.Now)
+	a.Export = support.NewExporter(db, opts.Now)
+	a.KB = support.NewKBService(db, log, opts.Now, newID, a.Audit)
 	if cfg.KBSeedSample && !opts.SkipMigrate {
 		if err := seedSample(ctx, db, a.KB, log); err != nil {
 			db.Close()
@@ -135,8 +139,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		limits.Redis = rdb // request rate limits hold across instances
 		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
-	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
-		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics})
+	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL, cfg.RefreshTokenTTL,
+		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics}, a.Audit)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
@@ -146,7 +150,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
 		"login", rl.Login.String(), "write", rl.Write.String(), "shared_through_redis", a.Limiter.Shared(),
 		"trusted_proxies", len(cfg.Limits.TrustedProxies), "cors_origins", cfg.Limits.AllowedOrigins)
-	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Assistant: a.Assistant, DB: db,
+	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Audit: a.Audit, Export: a.Export, Assistant: a.Assistant, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,

@@ -14,14 +14,14 @@ import (
 
 func TestSignup(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, in *instance) {
-		r := in.call(http.MethodPost, "/auth/signup", "", map[string]string{"email": "  Ada@Example.com ", "password": "12345678"})
+		r := in.call(http.MethodPost, "/auth/signup", "", map[string]string{"email": "  Ada@Example.com ", "password": "mellow otter 8"})
 		expect(t, r, http.StatusCreated)
 		var u map[string]any
 		r.json(t, &u)
 		if u["email"] != "Ada@example.com" || u["role"] != "customer" || u["id"] == "" || u["created_at"] == nil {
 			t.Errorf("signup body %s", r.body)
 		}
-		for _, secret := range []string{"password", "hash", "12345678", "argon2"} {
+		for _, secret := range []string{"password", "hash", "mellow otter 8", "argon2"} {
 			if strings.Contains(strings.ToLower(string(r.body)), secret) {
 				t.Errorf("signup response leaks %q: %s", secret, r.body)
 			}
@@ -36,13 +36,13 @@ func TestSignup(t *testing.T) {
 			name string
 			body map[string]any
 		}{
-			{"malformed email", map[string]any{"email": "not-an-email", "password": "12345678"}},
-			{"email without domain dot", map[string]any{"email": "a@b", "password": "12345678"}},
-			{"email with display name", map[string]any{"email": "Ada <ada2@example.com>", "password": "12345678"}},
+			{"malformed email", map[string]any{"email": "not-an-email", "password": "mellow otter 8"}},
+			{"email without domain dot", map[string]any{"email": "a@b", "password": "mellow otter 8"}},
+			{"email with display name", map[string]any{"email": "Ada <ada2@example.com>", "password": "mellow otter 8"}},
 			{"short password", map[string]any{"email": "short@example.com", "password": "1234567"}},
 			{"over-long password", map[string]any{"email": "long@example.com", "password": strings.Repeat("p", 129)}},
-			{"role field", map[string]any{"email": "role@example.com", "password": "12345678", "role": "admin"}},
-			{"id field", map[string]any{"email": "id@example.com", "password": "12345678", "id": "x"}},
+			{"role field", map[string]any{"email": "role@example.com", "password": "mellow otter 8", "role": "admin"}},
+			{"id field", map[string]any{"email": "id@example.com", "password": "mellow otter 8", "id": "x"}},
 			{"missing password", map[string]any{"email": "nopass@example.com"}},
 		}
 		for _, c := range cases {

@@ -74,21 +74,22 @@ func TestTokens(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { return now }
 	tok := NewTokens([]byte(strings.Repeat("k", 32)), "supportd", 15*time.Minute, clock)
-	s, err := tok.Issue("user-1")
+	s, err := tok.Issue(Claims{UserID: "user-1", Version: 3, SessionID: "session-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, iat, err := tok.Verify(s)
-	if err != nil || sub != "user-1" || !iat.Equal(now) {
-		t.Fatalf("verify: %q %v %v", sub, iat, err)
+	c, err := tok.Verify(s)
+	want := Claims{UserID: "user-1", Version: 3, SessionID: "session-7"}
+	if err != nil || !c.IssuedAt.Equal(now) || (Claims{UserID: c.UserID, Version: c.Version, SessionID: c.SessionID}) != want {
+		t.Fatalf("verify: %+v %v, want %+v", c, err, want)
 	}
 	now = now.Add(16 * time.Minute)
-	if _, _, err := tok.Verify(s); !errors.Is(err, ErrInvalidToken) {
+	if _, err := tok.Verify(s); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("expired token accepted: %v", err)
 	}
 	other := NewTokens([]byte(strings.Repeat("k", 32)), "someone-else", 15*time.Minute, clock)
-	s2, _ := other.Issue("user-1")
-	if _, _, err := tok.Verify(s2); !errors.Is(err, ErrInvalidToken) {
+	s2, _ := other.Issue(Claims{UserID: "user-1"})
+	if _, err := tok.Verify(s2); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("wrong issuer accepted: %v", err)
 	}
 }
@@ -99,12 +100,12 @@ func TestTokens(t *testing.T) {
 //	go test -run '^$' -bench Verify -benchmem ./internal/auth
 func BenchmarkVerify(b *testing.B) {
 	tokens := NewTokens([]byte("benchmark-secret-key-that-is-32-bytes-long"), "supportd", time.Hour, time.Now)
-	tok, err := tokens.Issue("019354be-f462-78a3-a62a-7e3ea8cd6b49")
+	tok, err := tokens.Issue(Claims{UserID: "019354be-f462-78a3-a62a-7e3ea8cd6b49"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, _, err := tokens.Verify(tok); err != nil {
+		if _, err := tokens.Verify(tok); err != nil {
 			b.Fatal(err)
 		}
 	}

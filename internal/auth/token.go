@@ -42,17 +42,36 @@ func NewTokens(key []byte, issuer string, ttl time.Duration, now func() time.Tim
 // TTL is the lifetime of issued tokens.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue returns a signed access token for userID.
-func (t *Tokens) Issue(userID string) (string, error) {
+// Claims are what an access token says about its bearer.
+type Claims struct {
+	UserID string
+	// Version is the user's token version when the token was issued: raising it
+	// (a password change, a deactivation, a logout) refuses every older token.
+	Version int
+	// SessionID names the login session (the refresh-token family) the token
+	// belongs to; empty for tokens outside any session.
+	SessionID string
+	IssuedAt  time.Time
+}
+
+// jwtClaims is Claims on the wire: the registered claims, "ver" and "sid".
+type jwtClaims struct {
+	jwt.RegisteredClaims
+	Version   int    `json:"ver"`
+	SessionID string `json:"sid,omitempty"`
+}
+
+// Issue returns a signed access token carrying c (its IssuedAt is ignored: now).
+func (t *Tokens) Issue(c Claims) (string, error) {
 	now := t.now()
-	claims := jwt.RegisteredClaims{
-		Subject:   userID,
+	claims := jwtClaims{RegisteredClaims: jwt.RegisteredClaims{
+		Subject:   c.UserID,
 		Issuer:    t.issuer,
 		Audience:  jwt.ClaimStrings{Audience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
-	}
+	}, Version: c.Version, SessionID: c.SessionID}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	tok.Header["typ"] = tokenType
 	s, err := tok.SignedString(t.key)
@@ -62,18 +81,20 @@ func (t *Tokens) Issue(userID string) (string, error) {
 	return s, nil
 }
 
-// Verify checks signature, algorithm, type, issuer, audience and lifetime, and returns the subject.
-func (t *Tokens) Verify(raw string) (subject string, issuedAt time.Time, err error) {
-	var claims jwt.RegisteredClaims
+// Verify checks signature, algorithm, type, issuer, audience and lifetime, and
+// returns the token's claims.
+func (t *Tokens) Verify(raw string) (Claims, error) {
+	var claims jwtClaims
 	tok, err := t.parser.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return t.key, nil })
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if typ, _ := tok.Header["typ"].(string); typ != tokenType {
-		return "", time.Time{}, fmt.Errorf("%w: wrong typ %q", ErrInvalidToken, typ)
+		return Claims{}, fmt.Errorf("%w: wrong typ %q", ErrInvalidToken, typ)
 	}
 	if claims.Subject == "" || claims.IssuedAt == nil {
-		return "", time.Time{}, fmt.Errorf("%w: missing sub or iat", ErrInvalidToken)
+		return Claims{}, fmt.Errorf("%w: missing sub or iat", ErrInvalidToken)
 	}
-	return claims.Subject, claims.IssuedAt.Time, nil
+	return Claims{UserID: claims.Subject, Version: claims.Version, SessionID: claims.SessionID,
+		IssuedAt: claims.IssuedAt.Time}, nil
 }

@@ -20,23 +20,27 @@ const MinSecretKeyBytes = 32
 
 // Config is every setting supportd reads. Secrets are masked by String.
 type Config struct {
-	Env            string // "development" or "production"
-	Host           string
-	Port           int
-	PublicURL      string // base for absolute links; empty: links are relative
-	DataDir        string
-	DatabaseURL    string // normalised: postgres://... or sqlite://path
-	RedisURL       string // optional: shares in-progress AI replies between instances
-	SecretKey      string // empty in development means: generate and keep in DataDir
-	TokenTTL       time.Duration
-	TokenIssuer    string
-	AuthCacheTTL   time.Duration // how long a token's user is trusted without a lookup
-	LogLevel       string
-	LogFormat      string // "text" or "json"
-	MaxHashes      int    // password hashes computed at once
-	ShutdownPeriod time.Duration
-	WriteTimeout   time.Duration // per response; reply streams push their own deadline forward
-	KBSeedSample   bool          // import the sample knowledge base into an empty one at start-up
+	Env             string // "development" or "production"
+	Host            string
+	Port            int
+	PublicURL       string // base for absolute links; empty: links are relative
+	DataDir         string
+	DatabaseURL     string // normalised: postgres://... or sqlite://path
+	RedisURL        string // optional: shares in-progress AI replies between instances
+	SecretKey       string // empty in development means: generate and keep in DataDir
+	TokenTTL        time.Duration
+	TokenIssuer     string
+	AuthCacheTTL    time.Duration // how long a token's user is trusted without a lookup
+	RefreshTokenTTL time.Duration // how long a login session lives unused
+	LogLevel        string
+	LogFormat       string // "text" or "json"
+	MaxHashes       int    // password hashes computed at once
+	ShutdownPeriod  time.Duration
+	WriteTimeout    time.Duration // per response; reply streams push their own deadline forward
+	KBSeedSample    bool          // import the sample knowledge base into an empty one at start-up
+	// AdminEmail and AdminPassword create the first admin at start-up while no
+	// active admin exists; ignored afterwards.
+	AdminEmail, AdminPassword string
 
 	AI      AIConfig
 	Limits  LimitsConfig  // rate limits, trusted proxies, CORS, login protection (limits.go)
@@ -54,26 +58,29 @@ func (c Config) Dev() bool { return c.Env == "development" }
 func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		Env:            r.str("SUPPORTD_ENV", "development"),
-		Host:           r.str("HOST", ""),
-		Port:           r.int("PORT", 8000),
-		PublicURL:      strings.TrimRight(r.str("PUBLIC_URL", ""), "/"),
-		DataDir:        r.str("DATA_DIR", "data"),
-		SecretKey:      getenv("SECRET_KEY"),
-		TokenTTL:       time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
-		TokenIssuer:    r.str("TOKEN_ISSUER", "supportd"),
-		RedisURL:       r.str("REDIS_URL", ""),
-		AuthCacheTTL:   r.duration("AUTH_CACHE_TTL", 0),
-		LogLevel:       r.str("LOG_LEVEL", "info"),
-		MaxHashes:      r.int("PASSWORD_HASH_CONCURRENCY", 4),
-		ShutdownPeriod: r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
-		WriteTimeout:   r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
-		AI:             loadAI(&r),
-		Limits:         loadLimits(&r),
-		Tickets:        loadTickets(&r),
-		Metrics:        loadMetrics(&r),
-		Stream:         loadStream(&r),
-		Tracing:        loadTracing(&r),
+		Env:             r.str("SUPPORTD_ENV", "development"),
+		Host:            r.str("HOST", ""),
+		Port:            r.int("PORT", 8000),
+		PublicURL:       strings.TrimRight(r.str("PUBLIC_URL", ""), "/"),
+		DataDir:         r.str("DATA_DIR", "data"),
+		SecretKey:       getenv("SECRET_KEY"),
+		AdminEmail:      r.str("ADMIN_EMAIL", ""),
+		AdminPassword:   getenv("ADMIN_PASSWORD"),
+		TokenTTL:        time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
+		TokenIssuer:     r.str("TOKEN_ISSUER", "supportd"),
+		RedisURL:        r.str("REDIS_URL", ""),
+		AuthCacheTTL:    r.duration("AUTH_CACHE_TTL", 0),
+		RefreshTokenTTL: r.duration("REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		LogLevel:        r.str("LOG_LEVEL", "info"),
+		MaxHashes:       r.int("PASSWORD_HASH_CONCURRENCY", 4),
+		ShutdownPeriod:  r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		WriteTimeout:    r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		AI:              loadAI(&r),
+		Limits:          loadLimits(&r),
+		Tickets:         loadTickets(&r),
+		Metrics:         loadMetrics(&r),
+		Stream:          loadStream(&r),
+		Tracing:         loadTracing(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
@@ -93,6 +100,9 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("PORT must be between 1 and 65535, not %d", c.Port))
 	}
 	errs = append(errs, c.validateSecret())
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, errors.New("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both to create the first admin, or neither"))
+	}
 	if c.TokenTTL <= 0 {
 		errs = append(errs, errors.New("ACCESS_TOKEN_EXPIRE_MINUTES must be positive"))
 	}
@@ -100,6 +110,9 @@ func (c Config) validate() error {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
 			errs = append(errs, fmt.Errorf("REDIS_URL must be a redis://, rediss:// or unix:// URL, not %q", redactURL(c.RedisURL)))
 		}
+	}
+	if c.RefreshTokenTTL < time.Minute || c.RefreshTokenTTL > 365*24*time.Hour {
+		errs = append(errs, fmt.Errorf("REFRESH_TOKEN_TTL must be between 1m and 8760h, not %s", c.RefreshTokenTTL))
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))
@@ -140,9 +153,9 @@ func (c Config) validateSecret() error {
 
 // String renders the configuration for the start-up log, secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("env=%s addr=%s:%d database=%s redis=%s data_dir=%s secret_key=%s groq_api_key=%s groq_model=%s",
+	return fmt.Sprintf("env=%s addr=%s:%d database=%s redis=%s data_dir=%s secret_key=%s groq_api_key=%s groq_model=%s admin_password=%s",
 		c.Env, c.Host, c.Port, redactURL(c.DatabaseURL), redactURL(c.RedisURL), c.DataDir, mask(c.SecretKey),
-		mask(c.AI.GroqAPIKey), c.AI.GroqModel)
+		mask(c.AI.GroqAPIKey), c.AI.GroqModel, mask(c.AdminPassword))
 }
 
 func mask(s string) string {

@@ -17,7 +17,7 @@ import (
 // aiResponseOperation documents the reply stream (registered in routes.go).
 func aiResponseOperation() huma.Operation {
 	o := op(opAIResponse, http.MethodGet, "/tickets/{id}/ai-response", "Stream the AI assistant's reply (Server-Sent Events)",
-		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 429, 503)
+		"assistant", 0, append(authenticated, map[string][]string{"streamToken": {}}), 400, 401, 404, 409, 429, 503)
 	o.Description = "Streams `delta` events, then one `done` event (the stored message id, content, cited articles and " +
 		"`truncated`, true when the reply reached the maximum reply size and was cut off; staff also get the provider, model " +
 		"and token counts) or an `error` event. Every event has an `id`; reconnecting with `Last-Event-ID` resumes with exactly the missed " +

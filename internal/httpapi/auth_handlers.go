@@ -45,13 +45,18 @@ type tokenOutput struct {
 }
 
 func (s *Server) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
-	token, err := s.deps.Auth.Login(ctx, support.Credentials{Email: in.Body.Username, Password: in.Body.Password,
+	pair, err := s.deps.Auth.Login(ctx, support.Credentials{Email: in.Body.Username, Password: in.Body.Password,
 		ClientIP: clientIP(ctx)})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	return &tokenOutput{CacheControl: "no-store", Body: TokenOut{AccessToken: token, TokenType: "bearer",
-		ExpiresIn: int(s.deps.TokenTTL.Seconds())}}, nil
+	return s.tokenResponse(pair), nil
+}
+
+// tokenResponse is the OAuth2 token response for a login or a refresh.
+func (s *Server) tokenResponse(p *support.TokenPair) *tokenOutput {
+	return &tokenOutput{CacheControl: "no-store", Body: TokenOut{AccessToken: p.AccessToken, TokenType: "bearer",
+		ExpiresIn: int(s.deps.TokenTTL.Seconds()), RefreshToken: p.RefreshToken}}
 }
 
 // clientIP is the request's client address as the client-IP middleware found it

@@ -19,6 +19,7 @@ var statusOf = map[support.Code]int{
 	support.CodeForbidden:    http.StatusForbidden,
 	support.CodeNotFound:     http.StatusNotFound,
 	support.CodeConflict:     http.StatusConflict,
+	support.CodeStale:        http.StatusPreconditionFailed,
 	support.CodeRateLimited:  http.StatusTooManyRequests,
 	support.CodeUnavailable:  http.StatusServiceUnavailable,
 }

@@ -21,13 +21,51 @@ func (s *Server) routes() {
 	huma.Register(api, op("signup", http.MethodPost, "/auth/signup", "Create a customer account", "auth", http.StatusCreated, nil, 409, 415, 422), s.signup)
 	huma.Register(api, loginOperation(), s.login)
 	documentFormLogin(api)
+	huma.Register(api, op("refresh", http.MethodPost, "/auth/refresh",
+		"Exchange a refresh token for a new access token and the next refresh token", "auth", 0, nil, 401, 415, 422), s.refresh)
+	huma.Register(api, op("logout", http.MethodPost, "/auth/logout",
+		"Log out: ends this session and every access token issued before now", "auth", http.StatusNoContent, authenticated, 401), s.logout)
+	huma.Register(api, op("get-me", http.MethodGet, "/auth/me", "Your account", "auth", 0, authenticated, 401), s.me)
+	huma.Register(api, op("update-me", http.MethodPatch, "/auth/me", "Change your name or password", "auth",
+		0, authenticated, 401, 413, 415, 422), s.updateMe)
+	huma.Register(api, op("export-me", http.MethodGet, "/auth/me/export",
+		"Everything supportd holds about you, as JSON: account, sessions, tickets with their messages, audit entries",
+		"auth", 0, authenticated, 401), s.exportMe)
+	huma.Register(api, op("delete-me", http.MethodDelete, "/auth/me",
+		"Delete your account (with your password): your tickets stay readable to staff, anonymised", "auth",
+		http.StatusNoContent, authenticated, 401, 409, 413, 415, 422), s.deleteMe)
+
+	// Accounts as admins manage them: the policy answers 403 to anyone else.
+	huma.Register(api, op("list-accounts", http.MethodGet, "/admin/users", "List and search accounts (admins)", adminTag,
+		0, authenticated, 400, 401, 403, 422), s.listAccounts)
+	huma.Register(api, op("create-account", http.MethodPost, "/admin/users", "Create an account with a role, e.g. an agent (admins)",
+		adminTag, http.StatusCreated, authenticated, 401, 403, 409, 413, 415, 422), s.createAccount)
+	huma.Register(api, op("get-account", http.MethodGet, "/admin/users/{id}", "An account (admins)", adminTag,
+		0, authenticated, 401, 403, 404), s.getAccount)
+	huma.Register(api, op("change-account", http.MethodPatch, "/admin/users/{id}",
+		"Change an account's name or role, or deactivate or reactivate it (admins)", adminTag,
+		0, authenticated, 401, 403, 404, 409, 413, 415, 422), s.changeAccount)
+	huma.Register(api, op("end-sessions", http.MethodDelete, "/admin/users/{id}/sessions",
+		"End every session of an account: its access tokens stop working at its next request (admins)", adminTag,
+		http.StatusNoContent, authenticated, 401, 403, 404), s.endSessions)
+	huma.Register(api, op("list-audit", http.MethodGet, "/admin/audit",
+		"The audit log: logins, failed logins, role changes, deactivations, sessions ended, knowledge-base changes (admins)",
+		adminTag, 0, authenticated, 400, 401, 403, 422), s.listAudit)
 
 	// Tickets and their threads.
 	huma.Register(api, op("list-tickets", http.MethodGet, "/tickets", "List your tickets, newest first", "tickets", 0, authenticated, 400, 401, 422), s.listTickets)
 	huma.Register(api, op("create-ticket", http.MethodPost, "/tickets", "Open a ticket", "tickets", http.StatusCreated, authenticated, 401, 413, 422), s.createTicket)
 	huma.Register(api, getTicketOperation(), s.getTicket)
 	huma.Register(api, listMessagesOperation(), s.listMessages)
-	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 401, 404, 413, 422), s.addMessage)
+	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 401, 404, 409, 413, 422), s.addMessage)
+
+	// The desk: the ticket workflow, the ticket's history and staff-only notes.
+	huma.Register(api, patchTicketOperation(), s.patchTicket)
+	huma.Register(api, listEventsOperation(), s.listEvents)
+	huma.Register(api, op("add-note", http.MethodPost, "/tickets/{id}/notes", "Write an internal note customers never see (agents and admins)",
+		"tickets", http.StatusCreated, authenticated, 401, 403, 404, 413, 422), s.addNote)
+	huma.Register(api, op("list-notes", http.MethodGet, "/tickets/{id}/notes", "A ticket's internal notes, oldest first (agents and admins)",
+		"tickets", 0, authenticated, 401, 403, 404), s.listNotes)
 
 	// The AI assistant's reply stream, and the token that opens it from a browser.
 	huma.Register(api, aiResponseOperation(), s.aiResponse)

@@ -23,6 +23,9 @@ type TokenOut struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type" enum:"bearer"`
 	ExpiresIn   int    `json:"expires_in" doc:"Lifetime of the token in seconds"`
+	// RefreshToken is not in the contract's response; clients that know it can
+	// keep a session without storing the password.
+	RefreshToken string `json:"refresh_token" doc:"Single-use token for POST /auth/refresh, which returns the next one; a used one presented again ends the session"`
 }
 
 // TicketOut is a ticket without its thread.
@@ -31,14 +34,28 @@ type TicketOut struct {
 	UserID      string    `json:"user_id" format:"uuid" doc:"The customer who opened the ticket"`
 	Title       string    `json:"title"`
 	Description string    `json:"description"`
-	Status      string    `json:"status" enum:"open"`
+	Status      string    `json:"status" enum:"open,pending,resolved,closed"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// The workflow (issue 11).
+	Priority   string     `json:"priority" enum:"low,normal,high,urgent"`
+	AssigneeID NullableID `json:"assignee_id" doc:"The agent or admin working the ticket; null when unassigned"`
+	Tags       []string   `json:"tags" nullable:"false"`
+	Version    int64      `json:"version" doc:"Incremented by every change; the ETag of GET and PATCH /tickets/{id}"`
 }
 
 func toTicketOut(t *support.Ticket) TicketOut {
 	return TicketOut{ID: t.ID, UserID: t.CustomerID, Title: t.Title, Description: t.Description,
-		Status: string(t.Status), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Status: string(t.Status), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Priority: string(t.Priority), AssigneeID: NullableID{ID: t.AssigneeID}, Tags: orNoTags(t.Tags), Version: t.Version}
+}
+
+// orNoTags shows a missing tag set as [].
+func orNoTags(tags []string) []string {
+	if tags == nil {
+		return []string{}
+	}
+	return tags
 }
 
 // TicketDetailOut is a ticket with its newest messages, oldest first.

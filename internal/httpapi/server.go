@@ -31,6 +31,8 @@ type Deps struct {
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
 	KB        *support.KBService
+	Audit     *support.Auditor
+	Export    *support.Exporter
 	Assistant *support.Assistant
 	DB        Pinger
 	Version   string

@@ -55,6 +55,7 @@ type ticketIDInput struct {
 
 type ticketDetailOutput struct {
 	Link string `header:"Link" doc:"RFC 8288 link to the older messages, rel=\"prev\", present when messages holds only the newest part of the thread"`
+	ETag string `header:"ETag" doc:"The ticket's version, for PATCH /tickets/{id}'s If-Match"`
 	Body TicketDetailOut
 }
 
@@ -75,7 +76,7 @@ func (s *Server) getTicket(ctx context.Context, in *ticketIDInput) (*ticketDetai
 		return nil, s.apiError(ctx, err)
 	}
 	out := &ticketDetailOutput{Body: TicketDetailOut{TicketOut: toTicketOut(d.Ticket),
-		Messages: toMessagesOut(d.Messages, staffView(ctx)), HasMoreMessages: d.OlderCursor != ""}}
+		Messages: toMessagesOut(d.Messages, staffView(ctx)), HasMoreMessages: d.OlderCursor != ""}, ETag: etag(d.Ticket.Version)}
 	if d.OlderCursor != "" {
 		out.Link = s.link(messagesPath(d.Ticket.ID), pageParams("before", d.OlderCursor, 0), "prev")
 	}

@@ -9,5 +9,8 @@ func (db *DB) ListQueries() map[string]string {
 		"list-customer-tickets":       db.q.listCustomerTickets,
 		"list-customer-tickets-after": db.q.listCustomerTicketsAfter,
 		"messages-by-ticket":          db.q.messagesByTicket,
+		"events-after":                db.dq.eventsAfter,
+		"events-after-public":         db.dq.eventsAfterPublic,
+		"notes-by-ticket":             db.dq.notesByTicket,
 	}
 }

@@ -20,7 +20,7 @@ import (
 // kbService is the knowledge-base service over db, as the app wires it.
 func kbService(db *store.DB) *support.KBService {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return support.NewKBService(db, log, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
+	return support.NewKBService(db, log, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, nil)
 }
 
 // mustImportSample imports the embedded sample knowledge base.

@@ -48,6 +48,13 @@ func (db *DB) addMessageCapped(ctx context.Context, tx *sql.Tx, m *support.Messa
 	if err := mustAffect(res, err, "ticket", m.TicketID); err != nil {
 		return err
 	}
+	return db.insertMessage(ctx, tx, m, maxMessages)
+}
+
+// insertMessage inserts m and its event (message, or ai_reply for the AI's)
+// once its ticket's row has been touched in tx, unless the thread already holds
+// maxMessages (0: no bound).
+func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, m *support.Message, maxMessages int) error {
 	if maxMessages > 0 {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.q.countMessagesCapped, m.TicketID, maxMessages).Scan(&n); err != nil {
@@ -57,9 +64,12 @@ func (db *DB) addMessageCapped(ctx context.Context, tx *sql.Tx, m *support.Messa
 			return support.ThreadFull(maxMessages)
 		}
 	}
-	_, err = tx.ExecContext(ctx, db.q.createMessage,
+	_, err := tx.ExecContext(ctx, db.q.createMessage,
 		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt))
-	return err
+	if err != nil {
+		return err
+	}
+	return db.addEvents(ctx, tx, messageEvent(m))
 }
 
 // Messages returns the ticket's thread, oldest first (CreatedAt, then ID).

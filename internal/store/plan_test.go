@@ -22,6 +22,9 @@ func TestQueriesUseIndexes(t *testing.T) {
 			"list-customer-tickets":       {"customer", 10},
 			"list-customer-tickets-after": {"customer", at, "id", 10},
 			"messages-by-ticket":          {"ticket"},
+			"events-after":                {"ticket", 0, 10},
+			"events-after-public":         {"ticket", 0, 10},
+			"notes-by-ticket":             {"ticket"},
 		}
 		index := map[string]string{
 			"list-tickets":                "tickets_created_idx",
@@ -29,6 +32,9 @@ func TestQueriesUseIndexes(t *testing.T) {
 			"list-customer-tickets":       "tickets_customer_created_idx",
 			"list-customer-tickets-after": "tickets_customer_created_idx",
 			"messages-by-ticket":          "messages_ticket_created_idx",
+			"events-after":                "ticket_events_ticket_idx",
+			"events-after-public":         "ticket_events_ticket_idx",
+			"notes-by-ticket":             "ticket_notes_ticket_idx",
 		}
 		conn, err := db.SQL().Conn(t.Context())
 		if err != nil {

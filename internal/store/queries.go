@@ -181,3 +181,32 @@ func parseQueries(src string) (map[string]string, error) {
 	}
 	return named, nil
 }
+
+// deskQueries holds the statements of desk_queries.sql: the ticket workflow,
+// internal notes and the event log.
+type deskQueries struct {
+	updateTicket      string
+	touchTicketStatus string
+	deleteTicketTags  string
+	addTicketTag      string
+	addTicketEvent    string
+	eventsAfter       string
+	eventsAfterPublic string
+	createNote        string
+	notesByTicket     string
+}
+
+// targets maps each name used in desk_queries.sql to the field it fills.
+func (q *deskQueries) targets() map[string]*string {
+	return map[string]*string{
+		"update-ticket":       &q.updateTicket,
+		"touch-ticket-status": &q.touchTicketStatus,
+		"delete-ticket-tags":  &q.deleteTicketTags,
+		"add-ticket-tag":      &q.addTicketTag,
+		"add-ticket-event":    &q.addTicketEvent,
+		"events-after":        &q.eventsAfter,
+		"events-after-public": &q.eventsAfterPublic,
+		"create-note":         &q.createNote,
+		"notes-by-ticket":     &q.notesByTicket,
+	}
+}

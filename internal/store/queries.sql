@@ -3,25 +3,29 @@
 -- modernc SQLite accept. Every WHERE/ORDER BY here has an index in migrations/.
 
 -- name: create-user
-INSERT INTO users (id, email, email_key, password_hash, role, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO users (id, email, email_key, password_hash, role, name, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: user-by-id
-SELECT id, email, email_key, password_hash, role, created_at, updated_at
+SELECT id, email, email_key, password_hash, role, name, deactivated_at, token_version, deleted_at, created_at, updated_at
 FROM users
 WHERE id = $1;
 
 -- name: user-by-email-key
-SELECT id, email, email_key, password_hash, role, created_at, updated_at
+SELECT id, email, email_key, password_hash, role, name, deactivated_at, token_version, deleted_at, created_at, updated_at
 FROM users
 WHERE email_key = $1;
 
 -- name: create-ticket
-INSERT INTO tickets (id, customer_id, title, description, status, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO tickets (id, customer_id, title, description, status, created_at, updated_at, priority, assignee_id, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+
+-- A ticket's tags come as one space-separated string (tags never hold a space;
+-- the store sorts them), or NULL for none; string_agg is in PostgreSQL and SQLite >= 3.44.
 
 -- name: ticket-by-id
-SELECT id, customer_id, title, description, status, created_at, updated_at
+SELECT id, customer_id, title, description, status, created_at, updated_at,
+       priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)
 FROM tickets
 WHERE id = $1;
 
@@ -30,35 +34,40 @@ WHERE id = $1;
 -- plain predicate the planner can match to an index.
 
 -- name: list-tickets
-SELECT id, customer_id, title, description, status, created_at, updated_at
+SELECT id, customer_id, title, description, status, created_at, updated_at,
+       priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)
 FROM tickets
 ORDER BY created_at DESC, id DESC
 LIMIT $1;
 
 -- name: list-tickets-after
-SELECT id, customer_id, title, description, status, created_at, updated_at
+SELECT id, customer_id, title, description, status, created_at, updated_at,
+       priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)
 FROM tickets
 WHERE (created_at, id) < ($1, $2)
 ORDER BY created_at DESC, id DESC
 LIMIT $3;
 
 -- name: list-customer-tickets
-SELECT id, customer_id, title, description, status, created_at, updated_at
+SELECT id, customer_id, title, description, status, created_at, updated_at,
+       priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)
 FROM tickets
 WHERE customer_id = $1
 ORDER BY created_at DESC, id DESC
 LIMIT $2;
 
 -- name: list-customer-tickets-after
-SELECT id, customer_id, title, description, status, created_at, updated_at
+SELECT id, customer_id, title, description, status, created_at, updated_at,
+       priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)
 FROM tickets
 WHERE customer_id = $1 AND (created_at, id) < ($2, $3)
 ORDER BY created_at DESC, id DESC
 LIMIT $4;
 
+-- Every change to a ticket bumps its version (its ETag).
 -- name: touch-ticket
 UPDATE tickets
-SET updated_at = $2
+SET updated_at = $2, version = version + 1
 WHERE id = $1;
 
 -- name: create-message

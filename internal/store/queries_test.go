@@ -9,12 +9,11 @@ import (
 // embeddedSets loads the embedded query files the way Open does.
 func embeddedSets(t *testing.T) (*queries, *kbQueries) {
 	t.Helper()
-	var q queries
-	var kq kbQueries
-	if err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &q, "kb_queries.sql": &kq}); err != nil {
+	s, err := loadStatements()
+	if err != nil {
 		t.Fatalf("embedded query files: %v", err)
 	}
-	return &q, &kq
+	return &s.q, &s.kq
 }
 
 func TestLoadQueriesEmbedded(t *testing.T) {

@@ -24,10 +24,9 @@ import (
 // support.UserStore, support.TicketStore and support.KBStore and is safe for
 // concurrent use.
 type DB struct {
-	sql       *sql.DB
-	dialect   dialect
-	q         queries
-	kq        kbQueries
+	sql     *sql.DB
+	dialect dialect
+	statements
 	aq        aiQueries
 	now       func() time.Time // fills CreatedAt when a caller leaves it zero
 	migrateMu sync.Mutex       // serialises Migrate within the process
@@ -40,6 +39,25 @@ var (
 	_ support.TicketStore = (*DB)(nil)
 )
 
+// statements holds the SQL of every *queries.sql file read through a querySet,
+// one set per file (ai_queries.sql has its own loader).
+type statements struct {
+	q  queries        // queries.sql
+	kq kbQueries      // kb_queries.sql
+	pq peopleQueries  // people_queries.sql
+	sq sessionQueries // session_queries.sql
+	uq auditQueries   // audit_queries.sql
+	dq deskQueries    // desk_queries.sql
+}
+
+// loadStatements reads the embedded query files into their sets.
+func loadStatements() (statements, error) {
+	var s statements
+	err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &s.q, "kb_queries.sql": &s.kq,
+		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq})
+	return s, err
+}
+
 // Open connects to databaseURL and checks that the database answers.
 //
 // "postgres://..." and "postgresql://..." use pgx; "sqlite://PATH" uses modernc
@@ -48,9 +66,8 @@ var (
 // migrate: call Migrate. An unreachable database gives a *support.Error with
 // CodeUnavailable. Error messages are one line and never contain a password.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	var q queries
-	var kq kbQueries
-	if err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &q, "kb_queries.sql": &kq}); err != nil {
+	st, err := loadStatements()
+	if err != nil {
 		return nil, err
 	}
 	aq, err := loadAIQueries()
@@ -61,7 +78,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sql: pool, dialect: d, q: q, kq: kq, aq: aq, now: time.Now}
+	db := &DB{sql: pool, dialect: d, statements: st, aq: aq, now: time.Now}
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
 		return nil, oneLine(db.translate("connect to "+d.engine, err))

@@ -2,14 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/supportd/supportd/internal/support"
 )
 
-// CreateTicket stores t. It fills in an empty ID and Status (open) and zero
-// CreatedAt/UpdatedAt and normalises the times, so t afterwards equals what
-// TicketByID returns.
+// CreateTicket stores t, its tags and its created event (by the customer) in
+// one transaction. It fills in an empty ID, Status (open), Priority (normal)
+// and Version (1), zero CreatedAt/UpdatedAt, and normalises the times and tags,
+// so t afterwards equals what TicketByID returns.
 func (db *DB) CreateTicket(ctx context.Context, t *support.Ticket) error {
 	if err := db.stamp(&t.ID, &t.CreatedAt); err != nil {
 		return err
@@ -18,9 +21,25 @@ func (db *DB) CreateTicket(ctx context.Context, t *support.Ticket) error {
 	if t.Status == "" {
 		t.Status = support.StatusOpen
 	}
-	_, err := db.sql.ExecContext(ctx, db.q.createTicket,
-		t.ID, t.CustomerID, t.Title, t.Description, string(t.Status),
-		timestamp(t.CreatedAt), timestamp(t.UpdatedAt))
+	if t.Priority == "" {
+		t.Priority = support.PriorityNormal
+	}
+	t.Version = max(t.Version, 1)
+	t.Tags = sortedTags(t.Tags)
+	created := support.Event{TicketID: t.ID, ActorID: t.CustomerID, Type: support.EventCreated,
+		New: support.EventValue(map[string]string{"status": string(t.Status), "priority": string(t.Priority)}), CreatedAt: t.CreatedAt}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.q.createTicket,
+			t.ID, t.CustomerID, t.Title, t.Description, string(t.Status),
+			timestamp(t.CreatedAt), timestamp(t.UpdatedAt), string(t.Priority), nullIfEmpty(t.AssigneeID), t.Version)
+		if err != nil {
+			return err
+		}
+		if err := db.addTags(ctx, tx, t.ID, t.Tags); err != nil {
+			return err
+		}
+		return db.addEvents(ctx, tx, created)
+	})
 	return db.translate("create ticket", err)
 }
 
@@ -64,6 +83,9 @@ func (db *DB) listQuery(f support.TicketFilter) (string, []any) {
 }
 
 func scanTicket(row rowScanner, t *support.Ticket) error {
-	return row.Scan(&t.ID, &t.CustomerID, &t.Title, &t.Description, &t.Status,
-		(*timestamp)(&t.CreatedAt), (*timestamp)(&t.UpdatedAt))
+	var assignee, tags sql.NullString
+	err := row.Scan(&t.ID, &t.CustomerID, &t.Title, &t.Description, &t.Status,
+		(*timestamp)(&t.CreatedAt), (*timestamp)(&t.UpdatedAt), &t.Priority, &assignee, &t.Version, &tags)
+	t.AssigneeID, t.Tags = assignee.String, sortedTags(strings.Fields(tags.String))
+	return err
 }

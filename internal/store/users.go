@@ -19,7 +19,7 @@ func (db *DB) CreateUser(ctx context.Context, u *support.User) error {
 	}
 	u.UpdatedAt = orTime(u.UpdatedAt, u.CreatedAt)
 	_, err := db.sql.ExecContext(ctx, db.q.createUser,
-		u.ID, u.Email, u.EmailKey, u.PasswordHash, string(u.Role),
+		u.ID, u.Email, u.EmailKey, u.PasswordHash, string(u.Role), u.Name,
 		timestamp(u.CreatedAt), timestamp(u.UpdatedAt))
 	return db.translate("create user", err)
 }
@@ -38,11 +38,13 @@ func (db *DB) UserByEmailKey(ctx context.Context, emailKey string) (*support.Use
 
 func scanUser(row rowScanner) (*support.User, error) {
 	var u support.User
-	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.Role,
-		(*timestamp)(&u.CreatedAt), (*timestamp)(&u.UpdatedAt))
+	var deactivated, deleted nullTime
+	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.Role, &u.Name, &deactivated, &u.TokenVersion,
+		&deleted, (*timestamp)(&u.CreatedAt), (*timestamp)(&u.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}
+	u.DeactivatedAt, u.DeletedAt = deactivated.t, deleted.t
 	return &u, nil
 }
 

@@ -25,6 +25,7 @@ type actorCache struct {
 
 type cachedActor struct {
 	role    Role
+	version int // the user's token version when looked up
 	expires time.Time
 }
 
@@ -32,22 +33,29 @@ func newActorCache(ttl time.Duration, now func() time.Time) *actorCache {
 	return &actorCache{ttl: ttl, now: now, entries: make(map[string]cachedActor)}
 }
 
-// get returns the cached role of userID, if it is still fresh.
-func (c *actorCache) get(userID string) (Role, bool) {
+// get returns what was cached of userID, if it is still fresh.
+func (c *actorCache) get(userID string) (cachedActor, bool) {
 	if c.ttl <= 0 {
-		return "", false
+		return cachedActor{}, false
 	}
 	c.mu.RLock()
 	e, ok := c.entries[userID]
 	c.mu.RUnlock()
 	if !ok || !c.now().Before(e.expires) {
-		return "", false
+		return cachedActor{}, false
 	}
-	return e.role, true
+	return e, true
 }
 
-// put caches userID's role for ttl.
-func (c *actorCache) put(userID string, role Role) {
+// drop forgets userID: its account just changed on this instance.
+func (c *actorCache) drop(userID string) {
+	c.mu.Lock()
+	delete(c.entries, userID)
+	c.mu.Unlock()
+}
+
+// put caches userID's role and token version for ttl. Only active users are put.
+func (c *actorCache) put(userID string, role Role, version int) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -60,7 +68,7 @@ func (c *actorCache) put(userID string, role Role) {
 	if len(c.entries) >= actorCacheSize {
 		clear(c.entries) // every entry is fresh: a flood of distinct users; start over
 	}
-	c.entries[userID] = cachedActor{role: role, expires: now.Add(c.ttl)}
+	c.entries[userID] = cachedActor{role: role, version: version, expires: now.Add(c.ttl)}
 }
 
 func (c *actorCache) dropExpired(now time.Time) {

@@ -164,7 +164,8 @@ type admission struct {
 // admit reads the caller's account, the ticket, its thread and the caller's recent
 // replies together (one database round trip on PostgreSQL, on the path to the first
 // token), then checks in this order: the user still exists (401), may see the
-// ticket (404), and how many replies it asked for in the last hour.
+// ticket (404), the ticket is not closed (409), and how many replies it asked
+// for in the last hour.
 func (a *Assistant) admit(ctx context.Context, caller Caller, ticketID string) (*admission, error) {
 	if _, err := uuid.Parse(ticketID); err != nil {
 		// It names no ticket, and is not sent as is: PostgreSQL answers a NUL or
@@ -177,11 +178,14 @@ func (a *Assistant) admit(ctx context.Context, caller Caller, ticketID string) (
 	if err != nil {
 		return nil, fmt.Errorf("load reply context: %w", err)
 	}
-	if rc.User == nil {
-		return nil, ErrUnauthenticated
+	if err := admits(rc.User, caller); err != nil {
+		return nil, err
 	}
 	actor := Actor{UserID: rc.User.ID, Role: rc.User.Role}
 	if err := a.tickets.checkVisible(ctx, actor, rc.Ticket); err != nil {
+		return nil, err
+	}
+	if err := acceptsMessages(rc.Ticket); err != nil {
 		return nil, err
 	}
 	return &admission{actor: actor, ticket: rc.Ticket, thread: rc.Thread, quota: quota,

@@ -201,7 +201,7 @@ func (a *Assistant) RedeemStreamToken(ctx context.Context, token, ticketID strin
 	if err != nil {
 		return Caller{}, fmt.Errorf("consume stream token: %w", err)
 	}
-	return Caller{UserID: userID}, nil
+	return Caller{UserID: userID, ViaStreamToken: true}, nil
 }
 
 func hashToken(token string) string {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/supportd/supportd/internal/auth"
 )
 
 // PasswordHasher hashes and verifies passwords. Verify with an empty hash must cost
@@ -19,13 +21,13 @@ type PasswordHasher interface {
 
 // TokenIssuer issues and verifies access tokens.
 type TokenIssuer interface {
-	Issue(userID string) (string, error)
-	Verify(token string) (subject string, issuedAt time.Time, err error)
+	Issue(c auth.Claims) (string, error)
+	Verify(token string) (auth.Claims, error)
 }
 
 // AuthService registers users, logs them in and authenticates requests.
 type AuthService struct {
-	users  UserStore
+	users  AccountStore
 	hasher PasswordHasher
 	tokens TokenIssuer
 	log    *slog.Logger
@@ -33,6 +35,9 @@ type AuthService struct {
 	newID  func() string
 	actors *actorCache
 	guard  *loginGuard
+
+	refreshTTL time.Duration // how long a session lives unused
+	audit      *Auditor      // nil: nothing audited
 
 	metrics Metrics // failed logins
 }
@@ -47,9 +52,12 @@ type LoginProtection struct {
 
 // NewAuthService wires an AuthService. actorTTL is how long a token's user, once
 // looked up, is trusted to still exist with the same role (0: look it up on every request).
-func NewAuthService(users UserStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
-	newID func() string, actorTTL time.Duration, protect LoginProtection) *AuthService {
-	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
+func NewAuthService(users AccountStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
+	newID func() string, actorTTL, refreshTTL time.Duration, protect LoginProtection, audit *Auditor) *AuthService {
+	if refreshTTL <= 0 {
+		refreshTTL = DefaultRefreshTTL
+	}
+	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID, refreshTTL: refreshTTL, audit: audit,
 		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log, protect.Metrics),
 		metrics: orNop(protect.Metrics)}
 }
@@ -95,7 +103,7 @@ var ErrUnauthenticated = Errorf(CodeUnauthorized, "Could not validate credential
 
 // Signup creates a customer account (signupRole, policy.go).
 func (s *AuthService) Signup(ctx context.Context, c Credentials) (*User, error) {
-	return s.createUser(ctx, c, signupRole)
+	return s.createUser(ctx, c, signupRole, "")
 }
 
 // CreateUser creates an account with any role; for operators (the CLI), never the API.
@@ -103,10 +111,10 @@ func (s *AuthService) CreateUser(ctx context.Context, c Credentials, role Role) 
 	if !role.Valid() {
 		return nil, Invalid(FieldError{Field: "role", Message: "must be customer, agent or admin", Value: string(role)})
 	}
-	return s.createUser(ctx, c, role)
+	return s.createUser(ctx, c, role, "")
 }
 
-func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) (*User, error) {
+func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role, name string) (*User, error) {
 	email := NormalizeEmail(c.Email)
 	var v validator
 	v.email("email", email)
@@ -120,7 +128,7 @@ func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) 
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	u := &User{ID: s.newID(), Email: email, EmailKey: strings.ToLower(email), PasswordHash: hash,
-		Role: role, CreatedAt: now, UpdatedAt: now}
+		Role: role, Name: name, CreatedAt: now, UpdatedAt: now}
 	if err := s.users.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, ErrDuplicateEmail) {
 			s.log.InfoContext(ctx, "signup refused: email taken", "client_ip", c.ClientIP)
@@ -135,28 +143,41 @@ func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role) 
 // take the same time and return the same error; so does a locked-out login (its
 // count is keyed by the email as given, normalised, whether an account has it or
 // not), which is refused before any lookup or hashing.
-func (s *AuthService) Login(ctx context.Context, c Credentials) (string, error) {
+func (s *AuthService) Login(ctx context.Context, c Credentials) (*TokenPair, error) {
 	key := EmailKey(c.Email)
 	att, err := s.guard.admit(ctx, key, c.ClientIP, s.now())
 	if err != nil {
 		if ErrorCode(err) == CodeRateLimited {
 			s.metrics.FailedLogin("locked_out")
 			s.log.WarnContext(ctx, "login refused: too many failures", "account", loggedAccount(c.Email), "client_ip", c.ClientIP)
+			s.audit.record(ctx, AuditEntry{Action: AuditLoginLockedOut, ClientIP: c.ClientIP,
+				Detail: map[string]string{"account": loggedAccount(c.Email)}})
 		}
-		return "", err
+		return nil, err
 	}
-	token, err := s.login(ctx, key, c)
+	u, err := s.login(ctx, key, c)
 	att.settle(ctx, err)
 	if errors.Is(err, ErrBadCredentials) {
 		s.metrics.FailedLogin("bad_credentials")
+		s.audit.record(ctx, AuditEntry{Action: AuditLoginFailed, ClientIP: c.ClientIP,
+			Detail: map[string]string{"account": loggedAccount(c.Email)}})
 	}
-	return token, err
+	if err != nil {
+		return nil, err
+	}
+	pair, err := s.startSession(ctx, u, c.ClientIP)
+	if err == nil {
+		s.audit.record(ctx, AuditEntry{Action: AuditLogin, ActorID: u.ID, TargetType: "session", TargetID: pair.SessionID,
+			ClientIP: c.ClientIP})
+	}
+	return pair, err
 }
 
-func (s *AuthService) login(ctx context.Context, key string, c Credentials) (string, error) {
+// login checks the credentials and returns the account they open.
+func (s *AuthService) login(ctx context.Context, key string, c Credentials) (*User, error) {
 	if utf8.RuneCountInString(c.Password) > MaxPasswordLen {
 		s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "reason", "over-long password")
-		return "", ErrBadCredentials // cannot match any stored password; no need to hash it
+		return nil, ErrBadCredentials // cannot match any stored password; no need to hash it
 	}
 	u, err := s.users.UserByEmailKey(ctx, key)
 	hash := ""
@@ -164,28 +185,32 @@ func (s *AuthService) login(ctx context.Context, key string, c Credentials) (str
 	case err == nil:
 		hash = u.PasswordHash
 	case !errors.Is(err, ErrNotFound):
-		return "", fmt.Errorf("find user: %w", err)
+		return nil, fmt.Errorf("find user: %w", err)
 	}
 	if err := s.hasher.Verify(ctx, c.Password, hash); err != nil {
 		var busy busyError
 		if ctx.Err() != nil || errors.As(err, &busy) {
-			return "", fmt.Errorf("verify password: %w", hashError(err))
+			return nil, fmt.Errorf("verify password: %w", hashError(err))
 		}
 		s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "known_user", hash != "")
-		return "", ErrBadCredentials
+		return nil, ErrBadCredentials
+	}
+	if !u.Active() {
+		s.log.WarnContext(ctx, "login refused: account deactivated", "user_id", u.ID, "client_ip", c.ClientIP)
+		return nil, ErrDeactivated // the password was right: saying why leaks nothing
 	}
 	s.log.InfoContext(ctx, "login succeeded", "user_id", u.ID, "client_ip", c.ClientIP)
-	return s.tokens.Issue(u.ID)
+	return u, nil
 }
 
 // Identify checks an access token's signature and expiry, not that its user still
 // exists: whoever takes the Caller must (see Caller).
 func (s *AuthService) Identify(token string) (Caller, error) {
-	sub, _, err := s.tokens.Verify(token)
+	c, err := s.tokens.Verify(token)
 	if err != nil {
 		return Caller{}, ErrUnauthenticated
 	}
-	return Caller{UserID: sub}, nil
+	return Caller{UserID: c.UserID, TokenVersion: c.Version, SessionID: c.SessionID}, nil
 }
 
 // Authenticate turns an access token into the Actor it was issued to. The user must still
@@ -203,8 +228,8 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (Actor, er
 // up, or found in the actor cache), and the role is the current one.
 func (s *AuthService) Confirm(ctx context.Context, c Caller) (Actor, error) {
 	sub := c.UserID
-	if role, ok := s.actors.get(sub); ok {
-		return Actor{UserID: sub, Role: role}, nil
+	if e, ok := s.actors.get(sub); ok && (c.ViaStreamToken || e.version == c.TokenVersion) {
+		return Actor{UserID: sub, Role: e.role, SessionID: c.SessionID}, nil
 	}
 	u, err := s.users.UserByID(ctx, sub)
 	if errors.Is(err, ErrNotFound) {
@@ -213,6 +238,30 @@ func (s *AuthService) Confirm(ctx context.Context, c Caller) (Actor, error) {
 	if err != nil {
 		return Actor{}, fmt.Errorf("load token user: %w", err)
 	}
-	s.actors.put(u.ID, u.Role)
-	return Actor{UserID: u.ID, Role: u.Role}, nil
+	if err := admits(u, c); err != nil {
+		return Actor{}, err
+	}
+	s.actors.put(u.ID, u.Role, u.TokenVersion)
+	return Actor{UserID: u.ID, Role: u.Role, SessionID: c.SessionID}, nil
+}
+
+// ErrDeactivated refuses the tokens, and the logins, of a deactivated account.
+var ErrDeactivated = Errorf(CodeUnauthorized, "This account is deactivated")
+
+// errTokenRevoked refuses an access token issued before the user's sessions were
+// ended (a password change, a logout, an admin's action).
+var errTokenRevoked = Errorf(CodeUnauthorized, "This session has ended: log in again")
+
+// admits checks that u, as it is now, still accepts c's token: the account is
+// active and the token's version is the current one. A missing user is refused.
+func admits(u *User, c Caller) error {
+	switch {
+	case u == nil:
+		return ErrUnauthenticated
+	case !u.Active():
+		return ErrDeactivated
+	case !c.ViaStreamToken && u.TokenVersion != c.TokenVersion:
+		return errTokenRevoked
+	}
+	return nil
 }

@@ -122,11 +122,18 @@ type KBService struct {
 	log   *slog.Logger
 	now   func() time.Time
 	newID func() string
+	audit *Auditor // nil: changes are not audited
 }
 
 // NewKBService wires a KBService.
-func NewKBService(store KBStore, log *slog.Logger, now func() time.Time, newID func() string) *KBService {
-	return &KBService{store: store, log: log, now: now, newID: newID}
+func NewKBService(store KBStore, log *slog.Logger, now func() time.Time, newID func() string, audit *Auditor) *KBService {
+	return &KBService{store: store, log: log, now: now, newID: newID, audit: audit}
+}
+
+// auditArticle records a change to an article.
+func (s *KBService) auditArticle(ctx context.Context, actor Actor, action, id, slug string) {
+	s.audit.record(ctx, AuditEntry{Action: action, ActorID: actor.UserID, TargetType: "article", TargetID: id,
+		Detail: map[string]string{"slug": slug}})
 }
 
 // CreateArticle adds an article; staff only.
@@ -142,6 +149,7 @@ func (s *KBService) CreateArticle(ctx context.Context, actor Actor, in ArticleIn
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "kb article created", "article_id", a.ID, "slug", a.Slug, "user_id", actor.UserID)
+	s.auditArticle(ctx, actor, AuditArticleCreated, a.ID, a.Slug)
 	return a, nil
 }
 
@@ -166,6 +174,7 @@ func (s *KBService) UpdateArticle(ctx context.Context, actor Actor, id string, i
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "kb article updated", "article_id", a.ID, "slug", a.Slug, "user_id", actor.UserID)
+	s.auditArticle(ctx, actor, AuditArticleUpdated, a.ID, a.Slug)
 	return a, nil
 }
 
@@ -181,6 +190,7 @@ func (s *KBService) DeleteArticle(ctx context.Context, actor Actor, id string) e
 		return notFoundAs(err, errArticleNotFound, "delete article")
 	}
 	s.log.InfoContext(ctx, "kb article deleted", "article_id", id, "user_id", actor.UserID)
+	s.auditArticle(ctx, actor, AuditArticleDeleted, id, "")
 	return nil
 }
 

@@ -10,9 +10,22 @@ type UserStore interface {
 	UserByEmailKey(ctx context.Context, emailKey string) (*User, error)
 }
 
+// AccountStore is what managing accounts needs beyond UserStore. UpdateUser
+// applies change atomically and refuses (ErrLastAdmin) a change that leaves no
+// active admin.
+type AccountStore interface {
+	UserStore
+	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	UpdateUser(ctx context.Context, id string, change func(*User) error) (*User, error)
+	HasActiveAdmin(ctx context.Context) (bool, error)
+	SessionStore
+}
+
 // TicketStore persists tickets and their threads. Implementations return ErrNotFound
 // for a missing ticket.
 type TicketStore interface {
+	WorkflowStore
+	// CreateTicket stores t with its created event, atomically.
 	CreateTicket(ctx context.Context, t *Ticket) error
 	TicketByID(ctx context.Context, id string) (*Ticket, error)
 	// ListTickets returns up to f.Limit tickets ordered by (CreatedAt, ID) descending.

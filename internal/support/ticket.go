@@ -5,8 +5,22 @@ import "time"
 // Status is a ticket's workflow state.
 type Status string
 
-// StatusOpen is the state of a new ticket. The workflow adds more states later.
-const StatusOpen Status = "open"
+// Ticket statuses. A new ticket is open; who may move it where is in policy.go.
+const (
+	StatusOpen     Status = "open"
+	StatusPending  Status = "pending" // waiting on the customer
+	StatusResolved Status = "resolved"
+	StatusClosed   Status = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusOpen, StatusPending, StatusResolved, StatusClosed:
+		return true
+	}
+	return false
+}
 
 // Sender says who wrote a message.
 type Sender string
@@ -25,6 +39,10 @@ type Ticket struct {
 	Title       string
 	Description string
 	Status      Status
+	Priority    Priority
+	AssigneeID  string   // an agent or admin; "" when unassigned
+	Tags        []string // sorted, normalised (NormalizeTags); never nil once stored or loaded
+	Version     int64    // incremented by every change: the ETag of optimistic concurrency
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

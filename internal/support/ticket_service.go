@@ -72,7 +72,7 @@ func (s *TicketService) CreateTicket(ctx context.Context, actor Actor, in NewTic
 	}
 	now := s.timestamp()
 	t := &Ticket{ID: s.newID(), CustomerID: actor.UserID, Title: in.Title, Description: in.Description,
-		Status: StatusOpen, CreatedAt: now, UpdatedAt: now}
+		Status: StatusOpen, Priority: PriorityNormal, Tags: []string{}, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateTicket(ctx, t); err != nil {
 		return nil, fmt.Errorf("create ticket: %w", err)
 	}
@@ -219,16 +219,31 @@ func (s *TicketService) AddMessage(ctx context.Context, actor Actor, ticketID, c
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	t, err := s.visibleTicket(ctx, actor, ticketID)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		t, err := s.visibleTicket(ctx, actor, ticketID)
+		if err != nil {
+			return nil, err
+		}
+		if err := acceptsMessages(t); err != nil {
+			return nil, err
+		}
+		now := s.timestamp()
+		w := &MessageWrite{MaxMessages: s.limits.MaxMessages, Seen: t.Status, Status: t.Status,
+			Message: &Message{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Sender: actor.sender(),
+				Content: content, CreatedAt: now}}
+		if actor.reopensOnMessage(t) {
+			w.Status = StatusOpen
+			w.Events = []Event{{TicketID: t.ID, ActorID: actor.UserID, Type: EventStatus,
+				Old: EventValue(t.Status), New: EventValue(StatusOpen), CreatedAt: now}}
+		}
+		err = s.store.AddTicketMessage(ctx, w)
+		switch {
+		case err == nil:
+			return w.Message, nil
+		case !errors.Is(err, ErrStatusMoved) || attempt == writeAttempts:
+			return nil, fmt.Errorf("add message: %w", err)
+		}
 	}
-	m := &Message{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Sender: actor.sender(),
-		Content: content, CreatedAt: s.timestamp()}
-	if err := s.store.AddMessageCapped(ctx, m, s.limits.MaxMessages); err != nil {
-		return nil, fmt.Errorf("add message: %w", err)
-	}
-	return m, nil
 }
 
 // visibleTicket loads a ticket and applies the object-level policy. A ticket the actor

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/supportd/supportd/internal/passwords"
 )
 
 // Limits on user input, in characters.
@@ -108,6 +110,9 @@ func validDomain(d string) bool {
 	return strings.Contains(d, ".") && !strings.HasPrefix(d, ".") && !strings.HasSuffix(d, ".") && !strings.Contains(d, "..")
 }
 
+// password checks a new password: one being chosen (signup, an account created,
+// a password change), never one given to log in, which is checked only against
+// its hash so that existing accounts keep working. The value is never repeated back.
 func (v *validator) password(field, value string) {
 	n := utf8.RuneCountInString(value)
 	switch {
@@ -115,5 +120,7 @@ func (v *validator) password(field, value string) {
 		v.add(field, "must be at least 8 characters", nil)
 	case n > MaxPasswordLen:
 		v.add(field, "must be at most 128 characters", nil)
+	case passwords.IsCommon(value):
+		v.add(field, "is too common: it appears in lists of leaked passwords; choose another", nil)
 	}
 }
