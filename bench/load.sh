@@ -23,6 +23,10 @@
 # limiter; with REDIS_URL set too, through Redis), and compare with off.
 # PROFILE=path: serve with bench/profserve instead (same wiring, plus a CPU profile
 # of the whole run written to path; inspect with `go tool pprof -top path`).
+# QUEUE=1: the agent queue (issue 11) instead: logs in as BENCH_AGENT_EMAIL too (bench/seed
+# writes it) and measures one client (wrk -t1 -c1, DURATION) on the queue's filtered and
+# full-text listings, then on the two customer routes; QUEUE_WORD (default vat) and
+# QUEUE_TAG (default vip) are the full-text word and the tag. No vegeta in this mode.
 # Tools: wrk from Debian (apt-get install -y wrk, 4.1.0); vegeta v12.13.0 is built with
 # `go install` into a temporary GOBIN.
 set -euo pipefail
@@ -42,6 +46,9 @@ QUIET=${QUIET:-10}
 QUIET_WAIT=${QUIET_WAIT:-180}
 RATE_LIMIT_USER=${RATE_LIMIT_USER:-off}
 RATE_LIMIT_IP=${RATE_LIMIT_IP:-off}
+QUEUE=${QUEUE:-0}
+QUEUE_WORD=${QUEUE_WORD:-vat}
+QUEUE_TAG=${QUEUE_TAG:-vip}
 VEGETA_VERSION=v12.13.0
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -161,6 +168,53 @@ field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$RESULTS/$LABEL-$STAMP.md
 declare -a ROWS
+
+if [ "$QUEUE" = 1 ]; then
+  : "${BENCH_AGENT_EMAIL:?missing in $TARGET_FILE (re-run bench/seed)}"
+  AGENT_TOKEN=$(curl -fsS --max-time 10 -H 'Content-Type: application/json' \
+    -d "$(jq -nc --arg u "$BENCH_AGENT_EMAIL" --arg p "$BENCH_PASSWORD" '{username:$u,password:$p}')" \
+    "$BASE/auth/login" | jq -er .access_token)
+  sed "s/Bearer $TOKEN/Bearer $AGENT_TOKEN/" "$WORK/auth.lua" >"$WORK/agent.lua"
+  # name|path|who: the agent's queue, then the customer's routes.
+  ENDPOINTS=(
+    "queue: status=open, sort=updated|/tickets?limit=20&status=open&sort=updated|agent"
+    "queue: assignee=me, status=open,pending|/tickets?limit=20&assignee=me&status=open,pending|agent"
+    "queue: tag=$QUEUE_TAG|/tickets?limit=20&tag=$QUEUE_TAG|agent"
+    "queue: priority=urgent,high, sort=priority|/tickets?limit=20&priority=urgent,high&sort=priority|agent"
+    "queue: q=$QUEUE_WORD|/tickets?limit=20&q=$QUEUE_WORD|agent"
+    "queue: q=$QUEUE_WORD, status=open|/tickets?limit=20&q=$QUEUE_WORD&status=open|agent"
+    "customer: GET /tickets?limit=20|/tickets?limit=20|customer"
+    "customer: GET /tickets/{id} (10 msgs)|/tickets/$BENCH_TICKET_ID|customer"
+  )
+  for e in "${ENDPOINTS[@]}"; do
+    IFS='|' read -r name path who <<<"$e"
+    lua=$WORK/auth.lua; tok=$TOKEN
+    if [ "$who" = agent ]; then lua=$WORK/agent.lua; tok=$AGENT_TOKEN; fi
+    n=$(curl -fsS --max-time 10 -H "Authorization: Bearer $tok" "$BASE$path" | jq 'if type == "array" then length else (.messages | length) end')
+    log "$name: $n items; warm-up ${WARMUP}s"
+    timeout $((WARMUP + 30)) wrk -t1 -c1 -d"${WARMUP}s" --timeout 5s -s "$lua" "$BASE$path" >/dev/null 2>&1
+    q1=$(wait_quiet)
+    r=$(timeout $((DURATION + 30)) wrk -t1 -c1 -d"${DURATION}s" --timeout 5s -s "$lua" "$BASE$path" | grep '^RESULT')
+    log "  $r"
+    ROWS+=("| $name | $n | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p99_ms) | $(field "$r" errors) | $q1% |")
+  done
+  SERVER_ERRORS=$(grep -c '"level":"ERROR"' "$WORK/server.err" || true)
+  {
+    echo "## $LABEL ($STAMP)"
+    echo
+    echo "One client: wrk -t1 -c1 -d${DURATION}s per listing (queue rows as $BENCH_AGENT_EMAIL, customer rows as $BENCH_EMAIL)."
+    echo
+    echo "| listing | items | req/s | p50 ms | p99 ms | errors | busy before |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Server error log lines during the run: $SERVER_ERRORS"
+  } | tee "$OUT"
+  cp "$WORK/server.err" "${OUT%.md}.server.log"
+  log "summary saved to $OUT"
+  exit 0
+fi
+
 for ep in list get; do
   if [ $ep = list ]; then url=$LIST_URL; name='GET /tickets?limit=20'; else url=$GET_URL; name='GET /tickets/{id} (10 msgs)'; fi
   log "$name: warm-up ${WARMUP}s"

@@ -17,6 +17,15 @@
 // benchmark credentials and the target ticket id are printed and, with -out,
 // written as a shell-sourceable file.
 //
+// Tickets carry the workflow of issue 11: a status (older tickets mostly
+// closed), a priority, an assignee (one of the agents, or none), 0-3 tags from
+// a small vocabulary (ticket_tags) and a version. The first agent
+// (agent00000@example.com, same password) is the agent queue's benchmark user.
+// The workers COPY with session_replication_role = replica (superuser: the
+// rows are consistent by construction, so foreign-key and other triggers are
+// skipped), then fill each batch's full-text column (tickets.search, migration
+// 00009) in one UPDATE instead of one trigger call per message.
+//
 // Every user has the same real argon2id hash (auth.DefaultArgon2) of the
 // benchmark password, computed once. Ids are UUIDv7 built from the row's own
 // created_at, so id order agrees with time order as it does for rows the
@@ -154,7 +163,7 @@ func run(ctx context.Context, o options) error {
 		float64(tickets+messages)/el.Seconds())
 
 	t0 = time.Now()
-	for _, table := range []string{"users", "tickets", "messages"} {
+	for _, table := range []string{"users", "tickets", "messages", "ticket_tags"} {
 		if _, err := conn.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
 			return fmt.Errorf("vacuum analyze %s: %w", table, err)
 		}
@@ -167,7 +176,8 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("done in %s\n\n", time.Since(start).Round(time.Millisecond))
 
-	target := fmt.Sprintf("BENCH_EMAIL=%s\nBENCH_PASSWORD=%s\nBENCH_TICKET_ID=%s\n", benchEmail, benchPassword, d.target)
+	target := fmt.Sprintf("BENCH_EMAIL=%s\nBENCH_PASSWORD=%s\nBENCH_TICKET_ID=%s\nBENCH_AGENT_EMAIL=%s\n",
+		benchEmail, benchPassword, d.target, d.users[d.customers].email)
 	fmt.Print(target)
 	fmt.Printf("# the benchmark user owns %d tickets; the target ticket has %d messages\n", owned, targetMessages)
 	if o.out != "" {
@@ -185,7 +195,8 @@ func connect(ctx context.Context, url string) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	// Seeding can be redone if the server crashes midway: don't wait for WAL flushes.
-	if _, err := conn.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+	// Replica mode skips triggers (foreign keys, full text): see the package comment.
+	if _, err := conn.Exec(ctx, "SET synchronous_commit = off; SET session_replication_role = replica"); err != nil {
 		conn.Close(ctx)
 		return nil, err
 	}
@@ -196,7 +207,7 @@ func connect(ctx context.Context, url string) (*pgx.Conn, error) {
 // which case it empties the three tables (and whatever references them).
 func prepare(ctx context.Context, conn *pgx.Conn, reset bool) error {
 	if reset {
-		_, err := conn.Exec(ctx, "TRUNCATE users, tickets, messages CASCADE")
+		_, err := conn.Exec(ctx, "TRUNCATE users, tickets, messages, ticket_tags CASCADE")
 		return err
 	}
 	var any bool
@@ -351,6 +362,8 @@ func newGenerator(o options, d *dataset, worker uint64) *generator {
 func (g *generator) batch(ctx context.Context, conn *pgx.Conn, from, to int) (int64, int64, error) {
 	trows := make([][]any, 0, to-from)
 	mrows := make([][]any, 0, (to-from)*g.o.perTicket)
+	var tagRows [][]any
+	ids := make([]string, 0, to-from)
 	for i := from; i < to; i++ {
 		created := time.UnixMicro(g.d.times[i]).UTC()
 		customer := g.d.users[g.d.owner[i]]
@@ -381,10 +394,20 @@ func (g *generator) batch(ctx context.Context, conn *pgx.Conn, from, to int) (in
 			mrows = append(mrows, []any{newV7(at, g.rng).String(), id, author, sender, g.text(40, 600), at})
 			updated = at
 		}
-		trows = append(trows, []any{id, customer.id, g.title(), g.text(60, 1200), status(g.rng, i, len(g.d.times)), created, updated})
+		var assignee any
+		if g.rng.IntN(10) < 8 { // most tickets have been picked up by an agent
+			assignee = g.d.users[g.d.customers+g.rng.IntN(len(g.d.users)-g.d.customers)].id
+		}
+		trows = append(trows, []any{id, customer.id, g.title(), g.text(60, 1200), status(g.rng, i, len(g.d.times)), created, updated,
+			g.priority(), assignee, int64(1 + n + g.rng.IntN(3))})
+		for _, tag := range g.tags() {
+			tagRows = append(tagRows, []any{id, tag})
+		}
+		ids = append(ids, id)
 	}
 	t, err := conn.CopyFrom(ctx, pgx.Identifier{"tickets"},
-		[]string{"id", "customer_id", "title", "description", "status", "created_at", "updated_at"}, pgx.CopyFromRows(trows))
+		[]string{"id", "customer_id", "title", "description", "status", "created_at", "updated_at", "priority", "assignee_id", "version"},
+		pgx.CopyFromRows(trows))
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy tickets: %w", err)
 	}
@@ -393,16 +416,69 @@ func (g *generator) batch(ctx context.Context, conn *pgx.Conn, from, to int) (in
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy messages: %w", err)
 	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"ticket_tags"}, []string{"ticket_id", "tag"}, pgx.CopyFromRows(tagRows)); err != nil {
+		return 0, 0, fmt.Errorf("copy ticket_tags: %w", err)
+	}
+	// What the triggers of migration 00009 would have written, in one statement per batch.
+	if _, err := conn.Exec(ctx, `UPDATE tickets SET search = to_tsvector('english', title || ' ' || description || ' ' ||
+		coalesce((SELECT string_agg(content, ' ' ORDER BY created_at, id) FROM messages WHERE ticket_id = tickets.id), ''))
+		WHERE id = ANY($1)`, ids); err != nil {
+		return 0, 0, fmt.Errorf("full text: %w", err)
+	}
 	return t, m, nil
 }
 
-// status: the schema takes any text; the API only creates "open" today. Older
-// tickets are mostly closed, which is what a real table looks like.
+// status: older tickets are mostly closed, which is what a real table looks
+// like; the newest 5% are still being worked on.
 func status(rng *mrand.Rand, i, n int) string {
-	if i < n-n/20 && rng.IntN(10) < 9 {
-		return "closed"
+	r := rng.IntN(100)
+	if i < n-n/20 { // old: 90% closed, the rest resolved or left open or pending
+		switch {
+		case r < 90:
+			return "closed"
+		case r < 96:
+			return "resolved"
+		case r < 98:
+			return "pending"
+		}
+		return "open"
 	}
-	return "open"
+	switch {
+	case r < 40:
+		return "open"
+	case r < 60:
+		return "pending"
+	case r < 80:
+		return "resolved"
+	}
+	return "closed"
+}
+
+// priority: mostly normal, a few urgent.
+func (g *generator) priority() string {
+	switch r := g.rng.IntN(100); {
+	case r < 20:
+		return "low"
+	case r < 80:
+		return "normal"
+	case r < 95:
+		return "high"
+	}
+	return "urgent"
+}
+
+// tagVocabulary is the desk's tags; each ticket has 0-3 of them.
+var tagVocabulary = []string{"billing", "bug", "feature-request", "login", "mobile", "integration",
+	"refund", "vip", "security", "onboarding", "performance", "export"}
+
+func (g *generator) tags() []string {
+	n := g.rng.IntN(4)
+	perm := g.rng.Perm(len(tagVocabulary))
+	out := make([]string, n)
+	for i := range n {
+		out[i] = tagVocabulary[perm[i]]
+	}
+	return out
 }
 
 var (

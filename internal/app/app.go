@@ -139,7 +139,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		limits.Redis = rdb // request rate limits hold across instances
 		log.Info("AI replies and stream limits are shared between instances through Redis")
 	}
-	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL, cfg.RefreshTokenTTL,
+	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
+		support.SessionLifetimes{Idle: cfg.RefreshTokenTTL, Max: cfg.SessionMaxAge},
 		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics}, a.Audit)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,

@@ -510,3 +510,19 @@ func TestNotes(t *testing.T) {
 		}
 	})
 }
+
+// "me" as the assignee names the staff member making the change; a customer
+// cannot use it (assignment is staff-only).
+func TestAssignToMe(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, in *instance) {
+		agent := in.newStaff(support.RoleAgent)
+		customer := in.newUser()
+		tk := in.createTicket(customer.Token, "Take me", "please")
+		got := in.mustPatch(tk.ID, agent.Token, map[string]any{"assignee_id": "me"})
+		if got.AssigneeID == nil || *got.AssigneeID != agent.ID {
+			t.Fatalf("assignee %v, want the agent %s", got.AssigneeID, agent.ID)
+		}
+		expect(t, in.patch(tk.ID, customer.Token, "", map[string]any{"assignee_id": "me"}), http.StatusForbidden)
+		expect(t, in.patch(tk.ID, agent.Token, "", map[string]any{"assignee_id": "someone"}), http.StatusUnprocessableEntity)
+	})
+}

@@ -60,6 +60,8 @@ func TestRefreshTokensRotateAndReuseEndsTheSession(t *testing.T) {
 		in.refresh(first.RefreshToken, http.StatusUnauthorized) // reuse: the session ends
 		in.refresh(third.RefreshToken, http.StatusUnauthorized)
 		expect(t, in.call(http.MethodGet, "/tickets", third.AccessToken, nil), http.StatusUnauthorized)
+		// A refresh token is no access token (RFC 8725 3.12), nor the reverse.
+		expect(t, in.call(http.MethodGet, "/tickets", first.RefreshToken, nil), http.StatusUnauthorized)
 		for _, bad := range []string{"", "sdrt_unknown", "not-a-refresh-token", strings.Repeat("x", 150), first.AccessToken} {
 			r := in.call(http.MethodPost, "/auth/refresh", "", map[string]string{"refresh_token": bad})
 			if r.status != http.StatusUnauthorized && r.status != http.StatusUnprocessableEntity {
@@ -103,13 +105,14 @@ func TestConcurrentRefreshesOfOneToken(t *testing.T) {
 	})
 }
 
-// A session expires after REFRESH_TOKEN_TTL unused; each refresh moves that on.
+// A session expires after REFRESH_TOKEN_TTL unused (each refresh moves that on)
+// and SESSION_MAX_AGE after the login, however often it is used.
 func TestRefreshTokensExpire(t *testing.T) {
 	for _, engine := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := newClock()
-			in := startApp(t, engine, map[string]string{"REFRESH_TOKEN_TTL": "1h"}, appOptions{clock: clock})
+			in := startApp(t, engine, map[string]string{"REFRESH_TOKEN_TTL": "1h", "SESSION_MAX_AGE": "2h"}, appOptions{clock: clock})
 			u := in.newUser()
 			p := in.loginPair(u.Email, "correct horse battery")
 			clock.Advance(50 * time.Minute)
@@ -117,6 +120,14 @@ func TestRefreshTokensExpire(t *testing.T) {
 			clock.Advance(50 * time.Minute) // 100 minutes after login, 50 after the refresh
 			p = in.refresh(p.RefreshToken, http.StatusOK)
 			clock.Advance(61 * time.Minute)
+			in.refresh(p.RefreshToken, http.StatusUnauthorized)
+
+			p = in.loginPair(u.Email, "correct horse battery")
+			for range 2 {
+				clock.Advance(50 * time.Minute)
+				p = in.refresh(p.RefreshToken, http.StatusOK)
+			}
+			clock.Advance(50 * time.Minute) // 50 minutes idle, but 150 since the login
 			in.refresh(p.RefreshToken, http.StatusUnauthorized)
 		})
 	}

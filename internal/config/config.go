@@ -32,6 +32,7 @@ type Config struct {
 	TokenIssuer     string
 	AuthCacheTTL    time.Duration // how long a token's user is trusted without a lookup
 	RefreshTokenTTL time.Duration // how long a login session lives unused
+	SessionMaxAge   time.Duration // how long a login session lives at most
 	LogLevel        string
 	LogFormat       string // "text" or "json"
 	MaxHashes       int    // password hashes computed at once
@@ -71,6 +72,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:        r.str("REDIS_URL", ""),
 		AuthCacheTTL:    r.duration("AUTH_CACHE_TTL", 0),
 		RefreshTokenTTL: r.duration("REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		SessionMaxAge:   r.duration("SESSION_MAX_AGE", 90*24*time.Hour),
 		LogLevel:        r.str("LOG_LEVEL", "info"),
 		MaxHashes:       r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod:  r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
@@ -113,6 +115,9 @@ func (c Config) validate() error {
 	}
 	if c.RefreshTokenTTL < time.Minute || c.RefreshTokenTTL > 365*24*time.Hour {
 		errs = append(errs, fmt.Errorf("REFRESH_TOKEN_TTL must be between 1m and 8760h, not %s", c.RefreshTokenTTL))
+	}
+	if c.SessionMaxAge < c.RefreshTokenTTL {
+		errs = append(errs, fmt.Errorf("SESSION_MAX_AGE (%s) must be at least REFRESH_TOKEN_TTL (%s)", c.SessionMaxAge, c.RefreshTokenTTL))
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))

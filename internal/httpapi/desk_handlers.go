@@ -42,7 +42,7 @@ func (n *NullableID) UnmarshalJSON(b []byte) error {
 
 // Schema is a string or null, without a type list (see TestOpenAPINoNullableArrays).
 func (NullableID) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{AnyOf: []*huma.Schema{{Type: huma.TypeString, Format: "uuid"}, {Type: "null"}}}
+	return &huma.Schema{AnyOf: []*huma.Schema{{Type: huma.TypeString, MaxLength: new(64)}, {Type: "null"}}}
 }
 
 // etag is a ticket's version as a strong entity tag.
@@ -73,7 +73,7 @@ type patchTicketInput struct {
 	Body    struct {
 		Status     *string    `json:"status,omitempty" nullable:"false" enum:"open,pending,resolved,closed" doc:"Staff: open->pending|resolved|closed, pending->open|resolved|closed, resolved->open|closed, closed->open. Customers, on their own ticket: open|pending|resolved->closed, resolved|closed->open. Anything else is 409"`
 		Priority   *string    `json:"priority,omitempty" nullable:"false" enum:"low,normal,high,urgent" doc:"Staff only"`
-		AssigneeID NullableID `json:"assignee_id,omitzero" required:"false" doc:"An agent's or admin's user id, or null to unassign. Staff only"`
+		AssigneeID NullableID `json:"assignee_id,omitzero" required:"false" doc:"An agent's or admin's user id, \"me\" for yourself, or null to unassign. Staff only"`
 		Tags       *[]string  `json:"tags,omitempty" nullable:"false" doc:"The whole new set: up to 20 tags of 1 to 32 characters of a-z, 0-9, - and _ (trimmed and lower-cased). Staff only"`
 	}
 }

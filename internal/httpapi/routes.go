@@ -35,7 +35,7 @@ func (s *Server) routes() {
 		"Delete your account (with your password): your tickets stay readable to staff, anonymised", "auth",
 		http.StatusNoContent, authenticated, 401, 409, 413, 415, 422), s.deleteMe)
 
-	// Accounts as admins manage them: the policy answers 403 to anyone else.
+	// Accounts as admins manage them: the policy answers 403 to anyone else (but ending your own sessions).
 	huma.Register(api, op("list-accounts", http.MethodGet, "/admin/users", "List and search accounts (admins)", adminTag,
 		0, authenticated, 400, 401, 403, 422), s.listAccounts)
 	huma.Register(api, op("create-account", http.MethodPost, "/admin/users", "Create an account with a role, e.g. an agent (admins)",
@@ -46,14 +46,14 @@ func (s *Server) routes() {
 		"Change an account's name or role, or deactivate or reactivate it (admins)", adminTag,
 		0, authenticated, 401, 403, 404, 409, 413, 415, 422), s.changeAccount)
 	huma.Register(api, op("end-sessions", http.MethodDelete, "/admin/users/{id}/sessions",
-		"End every session of an account: its access tokens stop working at its next request (admins)", adminTag,
+		"End every session of an account: its access tokens stop working at its next request (admins; anyone for their own account)", adminTag,
 		http.StatusNoContent, authenticated, 401, 403, 404), s.endSessions)
 	huma.Register(api, op("list-audit", http.MethodGet, "/admin/audit",
 		"The audit log: logins, failed logins, role changes, deactivations, sessions ended, knowledge-base changes (admins)",
 		adminTag, 0, authenticated, 400, 401, 403, 422), s.listAudit)
 
 	// Tickets and their threads.
-	huma.Register(api, op("list-tickets", http.MethodGet, "/tickets", "List your tickets, newest first", "tickets", 0, authenticated, 400, 401, 422), s.listTickets)
+	huma.Register(api, listTicketsOperation(), s.listTickets)
 	huma.Register(api, op("create-ticket", http.MethodPost, "/tickets", "Open a ticket", "tickets", http.StatusCreated, authenticated, 401, 413, 422), s.createTicket)
 	huma.Register(api, getTicketOperation(), s.getTicket)
 	huma.Register(api, listMessagesOperation(), s.listMessages)

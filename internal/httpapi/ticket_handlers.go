@@ -12,6 +12,28 @@ import (
 
 type listTicketsInput struct {
 	PageQuery
+	Status        []string `query:"status,explode" doc:"Only tickets in one of these statuses: open, pending, resolved, closed. Comma-separated or repeated (status=open,pending or status=open&status=pending)" example:"open,pending"`
+	Priority      []string `query:"priority,explode" doc:"Staff only. Only tickets with one of these priorities: low, normal, high, urgent. Comma-separated or repeated" example:"urgent,high"`
+	Assignee      string   `query:"assignee" doc:"Staff only. Only tickets assigned to this user id, to the caller (me) or to nobody (none)" example:"me"`
+	Tag           string   `query:"tag" doc:"Staff only. Only tickets carrying this tag (a-z, 0-9, - and _, up to 32 characters; matched lower-cased)" example:"billing"`
+	Customer      string   `query:"customer" doc:"Staff only. Only the tickets of this customer (a user id)" example:"0192f5e0-7c1a-7000-8000-000000000001"`
+	CreatedAfter  string   `query:"created_after" format:"date-time" doc:"Staff only. Only tickets created at or after this RFC 3339 time" example:"2026-01-01T00:00:00Z"`
+	CreatedBefore string   `query:"created_before" format:"date-time" doc:"Staff only. Only tickets created strictly before this RFC 3339 time" example:"2026-02-01T00:00:00Z"`
+	UpdatedAfter  string   `query:"updated_after" format:"date-time" doc:"Staff only. Only tickets updated at or after this RFC 3339 time" example:"2026-01-01T00:00:00Z"`
+	UpdatedBefore string   `query:"updated_before" format:"date-time" doc:"Staff only. Only tickets updated strictly before this RFC 3339 time" example:"2026-02-01T00:00:00Z"`
+	Q             string   `query:"q" maxLength:"200" doc:"Full text over the title, the description and every message (never internal notes); English words are stemmed. All words must match; on PostgreSQL \"a phrase\", -word and or also work" example:"refund invoice"`
+	Sort          string   `query:"sort" enum:"created,updated,priority" doc:"Order (default created). created: newest first; updated: most recently updated first; priority: urgent first, then newest. A cursor belongs to its sort: using it with another is 400"`
+}
+
+// listTicketsOperation documents who may use which filter.
+func listTicketsOperation() huma.Operation {
+	o := op("list-tickets", http.MethodGet, "/tickets", "List tickets: yours, or the agent queue", "tickets", 0, authenticated, 400, 401, 403, 422)
+	o.Description = "Customers list their own tickets and may narrow them with `status` and `q`; " +
+		"any other filter from a customer is `403`. Agents and admins list every ticket and may use every " +
+		"filter: the agent queue. Filters combine with AND; the values of `status` and `priority` with OR. " +
+		"Pages are keyset pages in the order of `sort`: follow `Link: <...>; rel=\"next\"` (which repeats the " +
+		"filters) until it is absent. Invalid values are `422` with one error per bad value."
+	return o
 }
 
 type listTicketsOutput struct {
@@ -20,7 +42,10 @@ type listTicketsOutput struct {
 }
 
 func (s *Server) listTickets(ctx context.Context, in *listTicketsInput) (*listTicketsOutput, error) {
-	page, err := s.deps.Tickets.ListTickets(ctx, actorFrom(ctx), in.Cursor, in.Limit)
+	page, err := s.deps.Tickets.ListTickets(ctx, actorFrom(ctx), support.TicketQuery{
+		Statuses: in.Status, Priorities: in.Priority, Assignee: in.Assignee, Tag: in.Tag, Customer: in.Customer,
+		CreatedAfter: in.CreatedAfter, CreatedBefore: in.CreatedBefore, UpdatedAfter: in.UpdatedAfter,
+		UpdatedBefore: in.UpdatedBefore, Query: in.Q, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -28,8 +53,31 @@ func (s *Server) listTickets(ctx context.Context, in *listTicketsInput) (*listTi
 	for i := range page.Tickets {
 		out.Body[i] = toTicketOut(&page.Tickets[i])
 	}
-	out.Link = s.nextLink(&in.PageQuery, "/tickets", page.NextCursor)
+	if page.NextCursor != "" {
+		q := pageParams("cursor", page.NextCursor, in.Limit)
+		in.filters(q)
+		out.Link = s.link("/tickets", q, "next")
+	}
 	return out, nil
+}
+
+// filters adds the listing's filters and sort to a page link's query, as sent.
+func (in *listTicketsInput) filters(q url.Values) {
+	for _, p := range []struct {
+		name   string
+		values []string
+	}{
+		{"status", in.Status}, {"priority", in.Priority}, {"assignee", []string{in.Assignee}}, {"tag", []string{in.Tag}},
+		{"customer", []string{in.Customer}}, {"created_after", []string{in.CreatedAfter}},
+		{"created_before", []string{in.CreatedBefore}}, {"updated_after", []string{in.UpdatedAfter}},
+		{"updated_before", []string{in.UpdatedBefore}}, {"q", []string{in.Q}}, {"sort", []string{in.Sort}},
+	} {
+		for _, v := range p.values {
+			if v != "" {
+				q.Add(p.name, v)
+			}
+		}
+	}
 }
 
 type createTicketInput struct {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/supportd/supportd/internal/store"
+	"github.com/supportd/supportd/internal/support"
 )
 
 // TestQueriesUseIndexes checks each paginated query is answered from its index
@@ -92,4 +94,96 @@ func queryPlan(t *testing.T, conn *sql.Conn, query string, args ...any) string {
 		t.Fatalf("plan rows: %v", err)
 	}
 	return plan.String()
+}
+
+// TestQueueQueriesUseIndexes checks the agent queue's common listings (built by
+// the store, migration 00009's indexes) the same way: each is an index scan in
+// the requested order on PostgreSQL, with the planner told to avoid sequential
+// scans, bitmap scans and sorts. A list of statuses or priorities is a filter
+// on the order's index, so those queries still name the order index. Full text
+// is checked apart: a GIN index is read by bitmap scans only. SQLite must use
+// an index for each (its planner, on empty tables, may choose another one than
+// PostgreSQL's, and may sort a few rows).
+func TestQueueQueriesUseIndexes(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		after := &support.PageKey{CreatedAt: at, ID: "id", Rank: 3}
+		open := []support.Status{support.StatusOpen}
+		openPending := []support.Status{support.StatusOpen, support.StatusPending}
+		urgentHigh := []support.Priority{support.PriorityUrgent, support.PriorityHigh}
+		tests := []struct {
+			name  string
+			f     support.TicketFilter
+			index string // on PostgreSQL; "a|b": either (on empty tables the planner may take either ordered index)
+		}{
+			{"status + created", support.TicketFilter{Statuses: open}, "tickets_status_created_idx"},
+			{"status + created, after", support.TicketFilter{Statuses: open, After: after}, "tickets_status_created_idx"},
+			{"status + updated", support.TicketFilter{Statuses: open, Sort: support.SortUpdated}, "tickets_status_updated_idx"},
+			{"status + updated, after", support.TicketFilter{Statuses: open, Sort: support.SortUpdated, After: after}, "tickets_status_updated_idx"},
+			{"status + priority", support.TicketFilter{Statuses: open, Sort: support.SortPriority}, "tickets_status_priority_idx"},
+			{"updated", support.TicketFilter{Sort: support.SortUpdated}, "tickets_updated_idx"},
+			{"statuses + updated", support.TicketFilter{Statuses: openPending, Sort: support.SortUpdated}, "tickets_updated_idx"},
+			{"priority sort", support.TicketFilter{Sort: support.SortPriority}, "tickets_priority_idx"},
+			{"priorities + priority sort, after", support.TicketFilter{Priorities: urgentHigh, Sort: support.SortPriority, After: after}, "tickets_priority_idx"},
+			{"assignee + statuses + created", support.TicketFilter{AssigneeID: "agent", Statuses: openPending}, "tickets_assignee_created_idx"},
+			{"assignee + status + updated", support.TicketFilter{AssigneeID: "agent", Statuses: open, Sort: support.SortUpdated}, "tickets_assignee_updated_idx"},
+			{"unassigned + created", support.TicketFilter{Unassigned: true, Statuses: open}, "tickets_assignee_created_idx|tickets_status_created_idx"},
+			{"tag + created", support.TicketFilter{Tag: "billing"}, "ticket_tags"},
+			{"tag + updated", support.TicketFilter{Tag: "billing", Sort: support.SortUpdated}, "ticket_tags"},
+			{"customer + updated", support.TicketFilter{CustomerID: "customer", Sort: support.SortUpdated}, "tickets_customer_updated_idx"},
+			{"customer + status + created", support.TicketFilter{CustomerID: "customer", Statuses: open}, "tickets_customer_created_idx|tickets_status_created_idx"},
+			{"created range", support.TicketFilter{CreatedAfter: at, CreatedBefore: at.Add(time.Hour), Sort: support.SortCreated, Priorities: urgentHigh}, "tickets_created_idx"},
+			{"updated range", support.TicketFilter{UpdatedAfter: at, Sort: support.SortUpdated}, "tickets_updated_idx"},
+		}
+		conn, err := db.SQL().Conn(t.Context())
+		if err != nil {
+			t.Fatalf("Conn: %v", err)
+		}
+		defer conn.Close()
+		pg := db.Engine() == "postgres"
+		explain := "EXPLAIN QUERY PLAN "
+		if pg {
+			explain = "EXPLAIN "
+			for _, set := range []string{"enable_seqscan", "enable_bitmapscan", "enable_sort"} {
+				if _, err := conn.ExecContext(t.Context(), "SET "+set+" = off"); err != nil {
+					t.Fatalf("SET %s: %v", set, err)
+				}
+			}
+		}
+		for _, tt := range tests {
+			tt.f.Limit = 20
+			query, args := db.QueueQuery(tt.f)
+			plan := queryPlan(t, conn, explain+query, args...)
+			switch {
+			case pg && (!containsAny(plan, strings.Split(tt.index, "|")) || strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "Sort")):
+				t.Errorf("%s: want %s, no Seq Scan, no Sort:\n%s", tt.name, tt.index, plan)
+			case !pg && (strings.Contains(plan, "SCAN tickets\n") || !strings.Contains(plan, "INDEX")):
+				t.Errorf("%s: want an index:\n%s", tt.name, plan)
+			}
+		}
+		// Full text: the GIN index on PostgreSQL (with sorts allowed: a bitmap
+		// scan has no order), the FTS5 table on SQLite.
+		query, args := db.QueueQuery(support.TicketFilter{Query: "refund", Limit: 20})
+		want := "VIRTUAL TABLE INDEX"
+		if pg {
+			want = "tickets_search_idx"
+			for _, set := range []string{"enable_bitmapscan = on", "enable_sort = on", "enable_indexscan = off"} {
+				if _, err := conn.ExecContext(t.Context(), "SET "+set); err != nil {
+					t.Fatalf("SET %s: %v", set, err)
+				}
+			}
+		}
+		if plan := queryPlan(t, conn, explain+query, args...); !strings.Contains(plan, want) || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("full text: want %s:\n%s", want, plan)
+		}
+	})
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

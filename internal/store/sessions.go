@@ -23,11 +23,12 @@ func (db *DB) CreateSession(ctx context.Context, s *support.Session, refreshHash
 }
 
 // RotateRefreshToken implements support.SessionStore: in one transaction it
-// spends oldHash, stores newHash for the same session and extends the session.
+// spends oldHash, stores newHash for the same session and extends the session
+// to expires, but never past maxAge after its start (0: no such bound).
 // A spent token (or one a concurrent rotation just spent) revokes its session,
 // and that revocation is committed before support.ErrRefreshReused is returned
 // with the session.
-func (db *DB) RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expires time.Time) (*support.Session, error) {
+func (db *DB) RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expires time.Time, maxAge time.Duration) (*support.Session, error) {
 	var sess *support.Session
 	reused := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -56,6 +57,9 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash, newHash string, n
 			reused, sess = true, s
 			_, err := tx.ExecContext(ctx, db.sq.revokeSession, s.ID, timestamp(now))
 			return err
+		}
+		if last := s.CreatedAt.Add(maxAge); maxAge > 0 && last.Before(expires) {
+			expires = last // the session's absolute lifetime
 		}
 		if _, err := tx.ExecContext(ctx, db.sq.createRefreshToken, newHash, s.ID, timestamp(now)); err != nil {
 			return err

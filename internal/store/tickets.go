@@ -53,9 +53,10 @@ func (db *DB) TicketByID(ctx context.Context, id string) (*support.Ticket, error
 	return &t, nil
 }
 
-// ListTickets returns up to f.Limit tickets, newest first (CreatedAt, then ID,
-// descending), of f.CustomerID or of everyone when it is empty, starting strictly
-// after f.After when it is set. The result is never nil.
+// ListTickets returns up to f.Limit tickets matching f in f.Sort's order (by
+// default newest first: CreatedAt, then ID, descending), of f.CustomerID or of
+// everyone when it is empty, starting strictly after f.After when it is set.
+// The result is never nil.
 func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]support.Ticket, error) {
 	if f.Limit <= 0 {
 		return nil, fmt.Errorf("store: list tickets: limit %d is not positive", f.Limit)
@@ -69,9 +70,12 @@ func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]suppor
 	return tickets, db.translate("list tickets", err)
 }
 
-// listQuery picks the keyset-pagination variant that matches f and its arguments.
+// listQuery picks the keyset-pagination variant that matches f and its
+// arguments; the agent queue's filters and orders are built (queueQuery).
 func (db *DB) listQuery(f support.TicketFilter) (string, []any) {
 	switch {
+	case f.Filtered():
+		return db.queueQuery(f)
 	case f.CustomerID != "" && f.After != nil:
 		return db.q.listCustomerTicketsAfter, []any{f.CustomerID, timestamp(f.After.CreatedAt), f.After.ID, f.Limit}
 	case f.CustomerID != "":

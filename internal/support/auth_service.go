@@ -36,8 +36,9 @@ type AuthService struct {
 	actors *actorCache
 	guard  *loginGuard
 
-	refreshTTL time.Duration // how long a session lives unused
-	audit      *Auditor      // nil: nothing audited
+	refreshTTL    time.Duration // how long a session lives unused
+	sessionMaxAge time.Duration // how long it lives at most
+	audit         *Auditor      // nil: nothing audited
 
 	metrics Metrics // failed logins
 }
@@ -50,14 +51,24 @@ type LoginProtection struct {
 	Metrics  Metrics // counts failed logins; nil: not counted
 }
 
+// SessionLifetimes bound login sessions: Idle after the last refresh, Max after
+// the login. Zero fields take the defaults.
+type SessionLifetimes struct {
+	Idle, Max time.Duration
+}
+
 // NewAuthService wires an AuthService. actorTTL is how long a token's user, once
 // looked up, is trusted to still exist with the same role (0: look it up on every request).
 func NewAuthService(users AccountStore, hasher PasswordHasher, tokens TokenIssuer, log *slog.Logger, now func() time.Time,
-	newID func() string, actorTTL, refreshTTL time.Duration, protect LoginProtection, audit *Auditor) *AuthService {
-	if refreshTTL <= 0 {
-		refreshTTL = DefaultRefreshTTL
+	newID func() string, actorTTL time.Duration, sessions SessionLifetimes, protect LoginProtection, audit *Auditor) *AuthService {
+	if sessions.Idle <= 0 {
+		sessions.Idle = DefaultRefreshTTL
 	}
-	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID, refreshTTL: refreshTTL, audit: audit,
+	if sessions.Max <= 0 {
+		sessions.Max = DefaultSessionMaxAge
+	}
+	return &AuthService{users: users, hasher: hasher, tokens: tokens, log: log, now: now, newID: newID,
+		refreshTTL: sessions.Idle, sessionMaxAge: sessions.Max, audit: audit,
 		actors: newActorCache(actorTTL, now), guard: newLoginGuard(protect.Config, protect.Failures, log, protect.Metrics),
 		metrics: orNop(protect.Metrics)}
 }

@@ -39,6 +39,25 @@ func (a Actor) ticketScope() string {
 	return a.UserID
 }
 
+// customerTicketFilters are the listing filters a customer may use on their own
+// tickets; every other filter (priority, assignee, tag, customer, date ranges)
+// belongs to the agent queue.
+var customerTicketFilters = []string{"status", "q"}
+
+// canFilterTickets lets staff use every filter of the ticket listing and a
+// customer only customerTicketFilters (and any sort).
+func (a Actor) canFilterTickets(filters []string) error {
+	if a.Role.IsStaff() {
+		return nil
+	}
+	for _, f := range filters {
+		if !slices.Contains(customerTicketFilters, f) {
+			return Errorf(CodeForbidden, "Only agents and admins can filter tickets by %s; customers may filter their own by status and q", f)
+		}
+	}
+	return nil
+}
+
 // SeesAIAccounting reports whether the actor is shown the AI's accounting of a
 // reply (provider, model, tokens, timings) in messages and in the reply's done
 // event: staff are, customers are not.

@@ -27,12 +27,12 @@ type Session struct {
 
 // SessionStore persists sessions and the hashes of their refresh tokens.
 // RotateRefreshToken spends oldHash and stores newHash in its place, extending
-// the session to expires: ErrNotFound when the token is unknown or its session
+// the session to expires (never past maxAge after it started): ErrNotFound when the token is unknown or its session
 // ended or expired, ErrRefreshReused with the session (after revoking it) when
 // the token had been spent already.
 type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session, refreshHash string) error
-	RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expires time.Time) (*Session, error)
+	RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expires time.Time, maxAge time.Duration) (*Session, error)
 	RevokeSession(ctx context.Context, id string, now time.Time) error
 	RevokeUserSessions(ctx context.Context, userID, exceptID string, now time.Time) error
 }
@@ -44,8 +44,13 @@ var ErrRefreshReused = errors.New("refresh token reused: session revoked")
 // ErrBadRefreshToken is the one answer to an unknown, spent, expired or revoked refresh token.
 var ErrBadRefreshToken = Errorf(CodeUnauthorized, "Invalid or expired refresh token: log in again")
 
-// DefaultRefreshTTL is how long a session lives unused.
-const DefaultRefreshTTL = 30 * 24 * time.Hour
+// DefaultRefreshTTL is how long a session lives unused, and DefaultSessionMaxAge
+// how long it lives at most, however often it is used (ASVS 7.3: idle and
+// absolute lifetimes).
+const (
+	DefaultRefreshTTL    = 30 * 24 * time.Hour
+	DefaultSessionMaxAge = 90 * 24 * time.Hour
+)
 
 // refreshTokenPrefix marks supportd's refresh tokens, so that one pasted where an
 // access token is expected is recognisable (and secret scanners can find them).
@@ -66,7 +71,7 @@ func (s *AuthService) startSession(ctx context.Context, u *User, clientIP string
 		return nil, err
 	}
 	now := s.timestamp()
-	sess := &Session{ID: s.newID(), UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.refreshTTL),
+	sess := &Session{ID: s.newID(), UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(min(s.refreshTTL, s.sessionMaxAge)),
 		ClientIP: clientIP}
 	if err := s.users.CreateSession(ctx, sess, hashToken(refresh)); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
@@ -90,7 +95,8 @@ func (s *AuthService) Refresh(ctx context.Context, refreshToken, clientIP string
 		return nil, err
 	}
 	now := s.timestamp()
-	sess, err := s.users.RotateRefreshToken(ctx, hashToken(refreshToken), hashToken(next), now, now.Add(s.refreshTTL))
+	sess, err := s.users.RotateRefreshToken(ctx, hashToken(refreshToken), hashToken(next), now, now.Add(s.refreshTTL),
+		s.sessionMaxAge)
 	switch {
 	case errors.Is(err, ErrRefreshReused):
 		s.reused(ctx, sess, clientIP)

@@ -58,15 +58,59 @@ type Message struct {
 	AI        *AIMeta // set on AI messages only
 }
 
-// PageKey is the position of a ticket in newest-first order, used for keyset pagination.
+// PageKey is the position of a ticket (or message, article, account) in its
+// listing's order, used for keyset pagination. CreatedAt holds the time the
+// listing sorts by: the creation time, or the update time for SortUpdated.
+// Rank is the priority rank (Priority.Rank), set for SortPriority only.
 type PageKey struct {
 	CreatedAt time.Time
 	ID        string
+	Rank      int
 }
 
-// TicketFilter selects a page of tickets, newest first.
+// TicketSort is the order of a ticket listing; every order ends with the id,
+// so it is total and keyset pages neither skip nor repeat a ticket.
+type TicketSort string
+
+// Ticket listing orders.
+const (
+	SortCreated  TicketSort = "created"  // newest first (CreatedAt, ID descending); the default
+	SortUpdated  TicketSort = "updated"  // most recently updated first (UpdatedAt, ID descending)
+	SortPriority TicketSort = "priority" // urgent first, then newest (Rank, CreatedAt, ID descending)
+)
+
+// Valid reports whether s is a known order.
+func (s TicketSort) Valid() bool {
+	switch s {
+	case SortCreated, SortUpdated, SortPriority:
+		return true
+	}
+	return false
+}
+
+// TicketFilter selects a page of tickets. Empty fields do not filter; the
+// filters combine with AND, the values within Statuses and Priorities with OR.
 type TicketFilter struct {
-	CustomerID string   // only this customer's tickets; empty means all (staff)
-	After      *PageKey // start strictly after this key
-	Limit      int
+	CustomerID    string     // only this customer's tickets; empty means all (staff)
+	Statuses      []Status   // any of these statuses
+	Priorities    []Priority // any of these priorities
+	AssigneeID    string     // assigned to this user
+	Unassigned    bool       // assigned to nobody (exclusive with AssigneeID)
+	Tag           string     // carrying this tag
+	CreatedAfter  time.Time  // created at or after
+	CreatedBefore time.Time  // created strictly before
+	UpdatedAfter  time.Time  // updated at or after
+	UpdatedBefore time.Time  // updated strictly before
+	Query         string     // full text over title, description and messages (never notes)
+	Sort          TicketSort // "": SortCreated
+	After         *PageKey   // start strictly after this key (in Sort's order)
+	Limit         int
+}
+
+// Filtered reports whether f selects by anything but the customer, or sorts
+// other than newest first: the listings the agent queue adds.
+func (f *TicketFilter) Filtered() bool {
+	return len(f.Statuses) > 0 || len(f.Priorities) > 0 || f.AssigneeID != "" || f.Unassigned || f.Tag != "" ||
+		!f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() || !f.UpdatedAfter.IsZero() || !f.UpdatedBefore.IsZero() ||
+		f.Query != "" || (f.Sort != "" && f.Sort != SortCreated)
 }

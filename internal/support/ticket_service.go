@@ -79,29 +79,6 @@ func (s *TicketService) CreateTicket(ctx context.Context, actor Actor, in NewTic
 	return t, nil
 }
 
-// ListTickets returns a page of the tickets the actor may see, newest first.
-func (s *TicketService) ListTickets(ctx context.Context, actor Actor, cursor string, limit int) (*TicketPage, error) {
-	after, err := decodeCursor(cursor)
-	if err != nil {
-		return nil, err
-	}
-	if limit, err = pageSize(limit); err != nil {
-		return nil, err
-	}
-	// Fetch one extra row to learn whether another page exists.
-	tickets, err := s.store.ListTickets(ctx, TicketFilter{CustomerID: actor.ticketScope(), After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
-	}
-	page := &TicketPage{Tickets: tickets}
-	if len(tickets) > limit {
-		page.Tickets = tickets[:limit]
-		last := page.Tickets[limit-1]
-		page.NextCursor = encodeCursor(PageKey{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
-	return page, nil
-}
-
 // TicketDetail is a ticket with the newest part of its thread.
 type TicketDetail struct {
 	Ticket   *Ticket

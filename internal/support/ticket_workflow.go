@@ -99,6 +99,10 @@ func (s *TicketService) decideUpdate(ctx context.Context, actor Actor, t *Ticket
 		event(EventPriority, t.Priority, *c.Priority)
 		next.Priority = *c.Priority
 	}
+	if c.AssigneeID != nil && *c.AssigneeID == AssigneeMe {
+		me := actor.UserID
+		c.AssigneeID = &me
+	}
 	if c.AssigneeID != nil && *c.AssigneeID != t.AssigneeID {
 		if err := s.checkAssignee(ctx, *c.AssigneeID); err != nil {
 			return nil, err
