@@ -293,6 +293,12 @@ func mxRows() []mxRow {
 		// caller may not see is 404, exactly as a missing one.
 		{method: "GET", path: "/tickets", op: "list-tickets", want: [mxCallers]int{s401, s200, s200, s200, s200, s401},
 			req: func(c *mxCell) mxRequest { return c.as("/tickets", nil) }},
+		// The queue's staff filters: customers may filter their own tickets by status
+		// and text only.
+		{method: "GET", path: "/tickets", op: "list-tickets", want: [mxCallers]int{s401, s403, s403, s200, s200, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/tickets?priority=high", nil) }},
+		{method: "GET", path: "/tickets", op: "list-tickets", want: [mxCallers]int{s401, s200, s200, s200, s200, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/tickets?status=open&q=matrix", nil) }},
 		// Anyone signed in may open a ticket of their own, staff included.
 		{method: "POST", path: "/tickets", op: "create-ticket", want: [mxCallers]int{s401, s201, s201, s201, s201, s401},
 			req: func(c *mxCell) mxRequest {
