@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		replyRelay support.ReplyRelay
 		slots      support.StreamSlots
 		failures   support.FailureCounter // failed-login counts; nil: per instance
-		limits     = ratelimit.Options{Now: opts.Now, Log: log, Prefix: opts.RateLimitPrefix}
+		limits     = ratelimit.Options{Now: opts.Now, Log: log, Prefix: opts.RateLimitPrefix, Timeout: cfg.RedisTimeout}
 	)
 	if cfg.RedisURL != "" {
 		rdb, err := relay.Dial(ctx, cfg.RedisURL)
@@ -141,8 +141,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
 		support.SessionLifetimes{Idle: cfg.RefreshTokenTTL, Max: cfg.SessionMaxAge},
-		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login), Failures: failures, Metrics: a.Metrics}, a.Audit)
-	a.Assistant = support.NewAssistant(assistantConfig(cfg.AI, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
+		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login, cfg.RedisTimeout), Failures: failures, Metrics: a.Metrics}, a.Audit)
+	a.Assistant = support.NewAssistant(assistantConfig(cfg, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
 	a.Limiter = ratelimit.New(limits)
@@ -211,9 +211,9 @@ func loginFailuresPrefix(rateLimitPrefix string) string {
 }
 
 // loginGuardConfig is the login protection's part of the configuration.
-func loginGuardConfig(l config.LoginLimits) support.LoginGuardConfig {
+func loginGuardConfig(l config.LoginLimits, redisTimeout time.Duration) support.LoginGuardConfig {
 	return support.LoginGuardConfig{MaxFailures: l.MaxFailures, MaxFailuresPerIP: l.MaxFailuresPerIP,
-		Window: l.FailureWindow, LockoutBase: l.LockoutBase, LockoutMax: l.LockoutMax}
+		Window: l.FailureWindow, LockoutBase: l.LockoutBase, LockoutMax: l.LockoutMax, SharedTimeout: redisTimeout}
 }
 
 // relayTTL is how long a reply's shared log outlives its last event: it is read

@@ -40,10 +40,11 @@ func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenA
 		TotalTimeout: c.TotalTimeout}
 }
 
-func assistantConfig(c config.AIConfig, heartbeat time.Duration) support.AssistantConfig {
+func assistantConfig(cfg config.Config, heartbeat time.Duration) support.AssistantConfig {
+	c := cfg.AI
 	return support.AssistantConfig{SystemPrompt: c.SystemPrompt, MaxTokens: c.MaxTokens, MaxReplyBytes: c.MaxReplyBytes,
 		RepliesPerHour: c.RepliesPerHour, RepliesPerHourAll: c.RepliesPerHourGlobal, ConcurrentStreams: c.ConcurrentStreams,
-		MaxDuration: c.TotalTimeout + 30*time.Second, Heartbeat: heartbeat}
+		MaxDuration: c.TotalTimeout + 30*time.Second, Heartbeat: heartbeat, RelayTimeout: cfg.RedisTimeout}
 }
 
 // Start begins the background work of a serving instance: replies left

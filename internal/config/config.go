@@ -20,13 +20,16 @@ const MinSecretKeyBytes = 32
 
 // Config is every setting supportd reads. Secrets are masked by String.
 type Config struct {
-	Env             string // "development" or "production"
-	Host            string
-	Port            int
-	PublicURL       string // base for absolute links; empty: links are relative
-	DataDir         string
-	DatabaseURL     string // normalised: postgres://... or sqlite://path
-	RedisURL        string // optional: shares in-progress AI replies between instances
+	Env         string // "development" or "production"
+	Host        string
+	Port        int
+	PublicURL   string // base for absolute links; empty: links are relative
+	DataDir     string
+	DatabaseURL string // normalised: postgres://... or sqlite://path
+	RedisURL    string // optional: shares in-progress AI replies between instances
+	// RedisTimeout bounds each call a request makes to Redis; past it the request
+	// goes on without Redis (limits and counts per instance, replies from the database).
+	RedisTimeout    time.Duration
 	SecretKey       string // empty in development means: generate and keep in DataDir
 	TokenTTL        time.Duration
 	TokenIssuer     string
@@ -70,6 +73,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:        time.Duration(r.int("ACCESS_TOKEN_EXPIRE_MINUTES", 15)) * time.Minute,
 		TokenIssuer:     r.str("TOKEN_ISSUER", "supportd"),
 		RedisURL:        r.str("REDIS_URL", ""),
+		RedisTimeout:    r.duration("REDIS_TIMEOUT", 250*time.Millisecond),
 		AuthCacheTTL:    r.duration("AUTH_CACHE_TTL", 0),
 		RefreshTokenTTL: r.duration("REFRESH_TOKEN_TTL", 30*24*time.Hour),
 		SessionMaxAge:   r.duration("SESSION_MAX_AGE", 90*24*time.Hour),
@@ -118,6 +122,9 @@ func (c Config) validate() error {
 	}
 	if c.SessionMaxAge < c.RefreshTokenTTL {
 		errs = append(errs, fmt.Errorf("SESSION_MAX_AGE (%s) must be at least REFRESH_TOKEN_TTL (%s)", c.SessionMaxAge, c.RefreshTokenTTL))
+	}
+	if c.RedisTimeout < 10*time.Millisecond || c.RedisTimeout > 30*time.Second {
+		errs = append(errs, fmt.Errorf("REDIS_TIMEOUT must be between 10ms and 30s, not %s", c.RedisTimeout))
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTracingEndpoint(t *testing.T) {
@@ -49,6 +50,18 @@ func TestTracingRefusals(t *testing.T) {
 		_, err := Load(env(e))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%v: error %v, want one naming %s", e, err, name)
+		}
+	}
+}
+
+func TestRedisTimeout(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.RedisTimeout != 250*time.Millisecond {
+		t.Fatalf("default %s, %v; want 250ms", c.RedisTimeout, err)
+	}
+	for _, bad := range []string{"1ms", "1m", "soon"} {
+		if _, err := Load(env(map[string]string{"REDIS_TIMEOUT": bad})); err == nil || !strings.Contains(err.Error(), "REDIS_TIMEOUT") {
+			t.Errorf("REDIS_TIMEOUT=%s: %v", bad, err)
 		}
 	}
 }

@@ -20,6 +20,9 @@ type Options struct {
 	Log        *slog.Logger     // default: discard
 	MaxKeys    int              // in-memory buckets held at most; default 100,000
 	ProbeEvery time.Duration    // while Redis fails, how often it is tried again; default 1s
+	// Timeout bounds what one request waits for Redis before it is limited
+	// locally instead; default 250ms.
+	Timeout time.Duration
 }
 
 // Limiter decides whether a key may make one more request under a Limit.
@@ -42,12 +45,15 @@ func New(o Options) *Limiter {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultRedisTimeout
+	}
 	if o.ProbeEvery <= 0 {
 		o.ProbeEvery = time.Second
 	}
 	l := &Limiter{local: newMemory(o.Now, o.MaxKeys)}
 	if o.Redis != nil {
-		l.shared = newShared(o.Redis, o.Prefix, l.local, o.Log, o.ProbeEvery)
+		l.shared = newShared(o.Redis, o.Prefix, l.local, o.Log, o.ProbeEvery, o.Timeout)
 	}
 	return l
 }

@@ -24,26 +24,28 @@ type shared struct {
 	local      *memory
 	log        *slog.Logger
 	probeEvery time.Duration
+	timeout    time.Duration // what one request waits for Redis
 
 	down      atomic.Bool
 	retryAt   atomic.Int64 // unix ns: while down, when Redis may be tried again
 	fallbacks atomic.Uint64
 }
 
-// redisTimeout bounds what one request waits for Redis: a Redis that hangs
-// (rather than refusing connections) must not hold every request for go-redis's
-// own read timeout and retries.
-const redisTimeout = 250 * time.Millisecond
+// DefaultRedisTimeout bounds what one request waits for Redis: a Redis that
+// hangs (rather than refusing connections) must not hold every request for
+// go-redis's own read timeout and retries.
+const DefaultRedisTimeout = 250 * time.Millisecond
 
-func newShared(rdb *redis.Client, prefix string, local *memory, log *slog.Logger, probeEvery time.Duration) *shared {
-	return &shared{lim: redis_rate.NewLimiter(rdb), prefix: prefix, local: local, log: log, probeEvery: probeEvery}
+func newShared(rdb *redis.Client, prefix string, local *memory, log *slog.Logger, probeEvery, timeout time.Duration) *shared {
+	return &shared{lim: redis_rate.NewLimiter(rdb), prefix: prefix, local: local, log: log, probeEvery: probeEvery,
+		timeout: timeout}
 }
 
 func (s *shared) allow(ctx context.Context, key string, l Limit) (Result, error) {
 	if s.down.Load() && !s.mayProbe() {
 		return s.fallback(key, l), nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	res, err := s.lim.Allow(rctx, s.prefix+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
 	if err != nil {

@@ -39,6 +39,7 @@ type AssistantConfig struct {
 	MaxDuration       time.Duration // bound on one whole generation
 	Heartbeat         time.Duration // how often a streaming reply's progress is saved
 	StreamTokenTTL    time.Duration
+	RelayTimeout      time.Duration // each call to the relay or the stream slots (Redis); default 250ms
 }
 
 // DefaultSystemPrompt keeps no secrets: users may try to make the model print it.
@@ -76,6 +77,7 @@ func (c AssistantConfig) withDefaults() AssistantConfig {
 	defDur(&c.MaxDuration, 3*time.Minute)
 	defDur(&c.Heartbeat, 5*time.Second)
 	defDur(&c.StreamTokenTTL, time.Minute)
+	defDur(&c.RelayTimeout, relayTimeout)
 	return c
 }
 

@@ -74,7 +74,8 @@ func (a *Assistant) generate(ctx context.Context, g *generation, reply *AIReply,
 	defer a.bg.Done()
 	defer trace.SpanFromContext(ctx).End() // the ai.reply span open started
 	defer a.unclaim(reply.TicketID, g)
-	run := &generationRun{ctx: ctx, g: g, pub: &relayPublisher{ctx: ctx, relay: a.relay, replyID: reply.ID, log: a.log, metrics: a.metrics},
+	run := &generationRun{ctx: ctx, g: g, pub: &relayPublisher{ctx: ctx, relay: a.relay, replyID: reply.ID, log: a.log, metrics: a.metrics,
+		timeout: a.cfg.RelayTimeout},
 		start: time.Now(), room: a.cfg.MaxReplyBytes}
 	defer a.recoverGeneration(ctx, g)
 	res, err := a.stream(run, req)

@@ -82,7 +82,7 @@ func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (fun
 	// The slot is given back when the stream ends, after its request may be gone:
 	// with the request's values (its ids, for the log), not its cancellation.
 	detached := context.WithoutCancel(ctx)
-	ctx, cancel := context.WithTimeout(ctx, relayTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.RelayTimeout)
 	defer cancel()
 	ok, err := a.slots.Acquire(ctx, userID, id, a.cfg.ConcurrentStreams, now, expires)
 	if err != nil {
@@ -92,7 +92,7 @@ func (a *Assistant) acquireSharedStream(ctx context.Context, userID string) (fun
 		return nil, a.errTooManyStreams()
 	}
 	return func() {
-		ctx, cancel := context.WithTimeout(detached, relayTimeout)
+		ctx, cancel := context.WithTimeout(detached, a.cfg.RelayTimeout)
 		defer cancel()
 		if err := a.slots.Release(ctx, userID, id); err != nil {
 			a.log.WarnContext(ctx, "releasing a stream slot failed; it lapses by itself", "user_id", userID, "err", err)

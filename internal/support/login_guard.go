@@ -1,6 +1,7 @@
 package support
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,6 +38,9 @@ type LoginGuardConfig struct {
 	Window           time.Duration
 	LockoutBase      time.Duration
 	LockoutMax       time.Duration
+	// SharedTimeout bounds each call to the shared (Redis) counter before the
+	// count falls back to this instance; default 250ms.
+	SharedTimeout time.Duration
 }
 
 // FailurePolicy is how one failure counter judges attempts.
@@ -88,6 +92,7 @@ type loginGuard struct {
 	local       *memFailures
 	log         *slog.Logger
 	metrics     Metrics
+	timeout     time.Duration // per call to the shared counter
 	outage      atomic.Bool
 	retryShared atomic.Int64 // during an outage, when (Unix ns) to try the shared counter again
 }
@@ -102,7 +107,7 @@ func newLoginGuard(cfg LoginGuardConfig, shared FailureCounter, log *slog.Logger
 		return FailurePolicy{Max: max, Window: cfg.Window, Base: cfg.LockoutBase, Cap: cfg.LockoutMax}
 	}
 	return &loginGuard{account: policy(cfg.MaxFailures), ip: policy(cfg.MaxFailuresPerIP), shared: shared,
-		local: newMemFailures(maxLocalFailureKeys), log: log, metrics: orNop(m)}
+		local: newMemFailures(maxLocalFailureKeys), log: log, metrics: orNop(m), timeout: cmp.Or(cfg.SharedTimeout, relayTimeout)}
 }
 
 // counted is one attempt counted under a key, in the counter that counted it.
@@ -167,7 +172,7 @@ type counterResult struct {
 // shared one fails (a domain error, such as a lockout, is its answer, not a failure).
 func (g *loginGuard) counter(ctx context.Context, op func(context.Context, FailureCounter) error) counterResult {
 	if g.shared != nil && g.tryShared() {
-		err := within(ctx, relayTimeout, func(ctx context.Context) error { return op(ctx, g.shared) })
+		err := within(ctx, g.timeout, func(ctx context.Context) error { return op(ctx, g.shared) })
 		if ctx.Err() != nil {
 			return counterResult{err: ctx.Err()} // the client left: no verdict on Redis
 		}
@@ -228,7 +233,7 @@ func (a *attempt) forgive(ctx context.Context, c *counted) {
 // little high until it lapses, so it is logged, not returned.
 func (g *loginGuard) run(ctx context.Context, c *counted, op func(context.Context, *counted) error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := within(ctx, relayTimeout, func(ctx context.Context) error { return op(ctx, c) }); err != nil {
+	if err := within(ctx, g.timeout, func(ctx context.Context) error { return op(ctx, c) }); err != nil {
 		g.log.WarnContext(ctx, "updating a login failure count failed; it lapses by itself", "err", err)
 	}
 }

@@ -19,7 +19,7 @@ type ReplyRelay interface {
 }
 
 const (
-	relayTimeout     = 250 * time.Millisecond // per publish or read
+	relayTimeout     = 250 * time.Millisecond // per call to Redis, unless configured (AssistantConfig.RelayTimeout)
 	relayBatchEvery  = 50 * time.Millisecond  // deltas are published in batches at most this late
 	relayPollEvery   = 100 * time.Millisecond // how often a follower reads the relay
 	relayDBPollEvery = time.Second            // how often a relay follower also checks the database
@@ -38,6 +38,7 @@ type relayPublisher struct {
 	replyID string
 	log     *slog.Logger
 	metrics Metrics
+	timeout time.Duration // per publish
 
 	flushing sync.Mutex // held while publishing, so batches reach the relay in order
 
@@ -84,7 +85,7 @@ func (p *relayPublisher) flush() {
 	if broken || len(evs) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, relayTimeout)
+	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	defer cancel()
 	if err := p.relay.Publish(ctx, p.replyID, evs...); err != nil {
 		p.mu.Lock()
@@ -130,7 +131,7 @@ func (f *remoteReply) next(ctx context.Context, after int) ([]StreamEvent, bool,
 // fromRelay returns the relay's events after after, or none if they would not
 // continue the client's stream exactly (a publisher that stopped, an expired log).
 func (f *remoteReply) fromRelay(ctx context.Context, after int) []StreamEvent {
-	ctx, cancel := context.WithTimeout(ctx, relayTimeout)
+	ctx, cancel := context.WithTimeout(ctx, f.a.cfg.RelayTimeout)
 	defer cancel()
 	evs, err := f.a.relay.Read(ctx, f.replyID, after)
 	if err != nil {
