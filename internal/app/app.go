@@ -198,7 +198,7 @@ func (a *App) newTracer(ctx context.Context, opts Options) (trace.TracerProvider
 	} else {
 		a.Log.Info("tracing: no OTEL_EXPORTER_OTLP_ENDPOINT, so spans are not exported (trace ids are still logged)")
 	}
-	return t.Provider, nil
+	return t.Provider(), nil
 }
 
 // loginFailuresPrefix namespaces the failed-login counts in Redis: with the

@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,6 +136,12 @@ func TestAuditLogPagesAndAccess(t *testing.T) {
 			t.Fatalf("%d entries over the pages, want 5", len(seen))
 		}
 		expect(t, in.call(http.MethodGet, "/admin/audit?cursor=abc", admin.Token, nil), http.StatusBadRequest)
+		r := in.call(http.MethodGet, "/admin/audit?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", admin.Token, nil)
+		expect(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.detail(t)+string(r.body), "until") {
+			t.Errorf("reversed range: %s", r.body)
+		}
+		expect(t, in.call(http.MethodGet, "/admin/audit?since=yesterday", admin.Token, nil), http.StatusUnprocessableEntity)
 		expect(t, in.call(http.MethodGet, "/admin/audit", in.newStaff(support.RoleAgent).Token, nil), http.StatusForbidden)
 		expect(t, in.call(http.MethodGet, "/admin/audit", in.newUser().Token, nil), http.StatusForbidden)
 		expect(t, in.call(http.MethodGet, "/admin/audit", "", nil), http.StatusUnauthorized)

@@ -192,6 +192,8 @@ func TestMeAndPasswordChange(t *testing.T) {
 			t.Fatalf("after name change %+v", me)
 		}
 		for _, bad := range []map[string]any{
+			{}, // nothing to change
+			{"name": strings.Repeat("n", 101)},
 			{"password": "a brand new passphrase", "current_password": "wrong password"},
 			{"password": "a brand new passphrase"},
 			{"password": "qwertyuiop", "current_password": "correct horse battery"},

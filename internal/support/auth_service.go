@@ -137,7 +137,7 @@ func (s *AuthService) createUser(ctx context.Context, c Credentials, role Role, 
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", hashError(err))
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.timestamp()
 	u := &User{ID: s.newID(), Email: email, EmailKey: strings.ToLower(email), PasswordHash: hash,
 		Role: role, Name: name, CreatedAt: now, UpdatedAt: now}
 	if err := s.users.CreateUser(ctx, u); err != nil {
@@ -198,13 +198,11 @@ func (s *AuthService) login(ctx context.Context, key string, c Credentials) (*Us
 	case !errors.Is(err, ErrNotFound):
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	if err := s.hasher.Verify(ctx, c.Password, hash); err != nil {
-		var busy busyError
-		if ctx.Err() != nil || errors.As(err, &busy) {
-			return nil, fmt.Errorf("verify password: %w", hashError(err))
+	if err := s.verifyPassword(ctx, c.Password, hash, ErrBadCredentials); err != nil {
+		if errors.Is(err, ErrBadCredentials) {
+			s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "known_user", hash != "")
 		}
-		s.log.WarnContext(ctx, "login failed", "account", loggedAccount(c.Email), "client_ip", c.ClientIP, "known_user", hash != "")
-		return nil, ErrBadCredentials
+		return nil, err
 	}
 	if !u.Active() {
 		s.log.WarnContext(ctx, "login refused: account deactivated", "user_id", u.ID, "client_ip", c.ClientIP)
@@ -212,6 +210,21 @@ func (s *AuthService) login(ctx context.Context, key string, c Credentials) (*Us
 	}
 	s.log.InfoContext(ctx, "login succeeded", "user_id", u.ID, "client_ip", c.ClientIP)
 	return u, nil
+}
+
+// verifyPassword checks password against hash and answers wrong when they do not
+// match. A saturated hasher (503) or a client that left is reported as such,
+// never as a wrong password.
+func (s *AuthService) verifyPassword(ctx context.Context, password, hash string, wrong error) error {
+	err := s.hasher.Verify(ctx, password, hash)
+	if err == nil {
+		return nil
+	}
+	var busy busyError
+	if ctx.Err() != nil || errors.As(err, &busy) {
+		return fmt.Errorf("verify password: %w", hashError(err))
+	}
+	return wrong
 }
 
 // Identify checks an access token's signature and expiry, not that its user still

@@ -326,12 +326,8 @@ func (s *AuthService) checkAndHash(ctx context.Context, userID, current, next st
 	if err != nil {
 		return "", err
 	}
-	if err := s.hasher.Verify(ctx, current, u.PasswordHash); err != nil {
-		var busy busyError
-		if ctx.Err() != nil || errors.As(err, &busy) {
-			return "", fmt.Errorf("verify password: %w", hashError(err))
-		}
-		return "", errWrongCurrentPassword
+	if err := s.verifyPassword(ctx, current, u.PasswordHash, errWrongCurrentPassword); err != nil {
+		return "", err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
@@ -352,12 +348,8 @@ func (s *AuthService) DeleteMe(ctx context.Context, actor Actor, password string
 	if err != nil {
 		return err
 	}
-	if err := s.hasher.Verify(ctx, password, u.PasswordHash); err != nil {
-		var busy busyError
-		if ctx.Err() != nil || errors.As(err, &busy) {
-			return fmt.Errorf("verify password: %w", hashError(err))
-		}
-		return errWrongPassword
+	if err := s.verifyPassword(ctx, password, u.PasswordHash, errWrongPassword); err != nil {
+		return err
 	}
 	now := s.timestamp()
 	if _, err := s.updateAccount(ctx, actor, actor.UserID, func(u *User) {

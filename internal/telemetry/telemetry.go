@@ -22,9 +22,11 @@ import (
 
 // Tracing owns the tracer provider; Shutdown flushes what is still batched.
 type Tracing struct {
-	Provider trace.TracerProvider
-	sdk      *sdktrace.TracerProvider
+	sdk *sdktrace.TracerProvider
 }
+
+// Provider is where supportd's tracers come from.
+func (t *Tracing) Provider() trace.TracerProvider { return t.sdk }
 
 // Propagator reads and writes W3C traceparent/tracestate and baggage headers.
 func Propagator() propagation.TextMapPropagator {
@@ -37,7 +39,7 @@ func Propagator() propagation.TextMapPropagator {
 func New(ctx context.Context, cfg config.TracingConfig, version string) (*Tracing, error) {
 	if cfg.Endpoint == "" {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
-		return &Tracing{Provider: tp, sdk: tp}, nil
+		return &Tracing{sdk: tp}, nil
 	}
 	opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(cfg.Endpoint)}
 	if len(cfg.Headers) > 0 {
@@ -50,7 +52,7 @@ func New(ctx context.Context, cfg config.TracingConfig, version string) (*Tracin
 	res := resource.NewWithAttributes(semconv.SchemaURL,
 		semconv.ServiceName(cfg.ServiceName), semconv.ServiceVersion(version))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	return &Tracing{Provider: tp, sdk: tp}, nil
+	return &Tracing{sdk: tp}, nil
 }
 
 // Shutdown exports the spans still batched and stops the exporter.

@@ -19,7 +19,7 @@ func TestNoEndpointGivesIDsWithoutRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Shutdown(context.Background())
-	_, span := tr.Provider.Tracer("test").Start(t.Context(), "op")
+	_, span := tr.Provider().Tracer("test").Start(t.Context(), "op")
 	defer span.End()
 	if span.IsRecording() || !span.SpanContext().HasTraceID() {
 		t.Errorf("recording %v, trace id %v: want an id and no recording", span.IsRecording(), span.SpanContext().TraceID())
@@ -47,7 +47,7 @@ func TestSpansAreExportedOverOTLPHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := tr.Provider.Tracer("test").Start(t.Context(), "exported-operation")
+	_, span := tr.Provider().Tracer("test").Start(t.Context(), "exported-operation")
 	if !span.IsRecording() {
 		t.Fatal("span not recorded with an exporter configured")
 	}
