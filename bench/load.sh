@@ -25,8 +25,9 @@
 # of the whole run written to path; inspect with `go tool pprof -top path`).
 # QUEUE=1: the agent queue (issue 11) instead: logs in as BENCH_AGENT_EMAIL too (bench/seed
 # writes it) and measures one client (wrk -t1 -c1, DURATION) on the queue's filtered and
-# full-text listings, then on the two customer routes; QUEUE_WORD (default vat) and
-# QUEUE_TAG (default vip) are the full-text word and the tag. No vegeta in this mode.
+# full-text listings, then on the two customer routes; QUEUE_TAG (default vip) is the tag.
+# The full-text rows search the seed's words of each frequency (BENCH_WORD_COMMON, _MID, _RARE,
+# _SINGLE, _ABSENT in TARGET_FILE), alone and with a filter. No vegeta in this mode.
 # Tools: wrk from Debian (apt-get install -y wrk, 4.1.0); vegeta v12.13.0 is built with
 # `go install` into a temporary GOBIN.
 set -euo pipefail
@@ -47,7 +48,6 @@ QUIET_WAIT=${QUIET_WAIT:-180}
 RATE_LIMIT_USER=${RATE_LIMIT_USER:-off}
 RATE_LIMIT_IP=${RATE_LIMIT_IP:-off}
 QUEUE=${QUEUE:-0}
-QUEUE_WORD=${QUEUE_WORD:-vat}
 QUEUE_TAG=${QUEUE_TAG:-vip}
 VEGETA_VERSION=v12.13.0
 
@@ -170,7 +170,7 @@ OUT=$RESULTS/$LABEL-$STAMP.md
 declare -a ROWS
 
 if [ "$QUEUE" = 1 ]; then
-  : "${BENCH_AGENT_EMAIL:?missing in $TARGET_FILE (re-run bench/seed)}"
+  : "${BENCH_AGENT_EMAIL:?missing in $TARGET_FILE (re-run bench/seed)}" "${BENCH_WORD_RARE:?missing in $TARGET_FILE (re-run bench/seed)}"
   AGENT_TOKEN=$(curl -fsS --max-time 10 -H 'Content-Type: application/json' \
     -d "$(jq -nc --arg u "$BENCH_AGENT_EMAIL" --arg p "$BENCH_PASSWORD" '{username:$u,password:$p}')" \
     "$BASE/auth/login" | jq -er .access_token)
@@ -181,8 +181,16 @@ if [ "$QUEUE" = 1 ]; then
     "queue: assignee=me, status=open,pending|/tickets?limit=20&assignee=me&status=open,pending|agent"
     "queue: tag=$QUEUE_TAG|/tickets?limit=20&tag=$QUEUE_TAG|agent"
     "queue: priority=urgent,high, sort=priority|/tickets?limit=20&priority=urgent,high&sort=priority|agent"
-    "queue: q=$QUEUE_WORD|/tickets?limit=20&q=$QUEUE_WORD|agent"
-    "queue: q=$QUEUE_WORD, status=open|/tickets?limit=20&q=$QUEUE_WORD&status=open|agent"
+    "queue: q=common word ($BENCH_WORD_COMMON)|/tickets?limit=20&q=$BENCH_WORD_COMMON|agent"
+    "queue: q=common word, status=pending, priority=urgent|/tickets?limit=20&q=$BENCH_WORD_COMMON&status=pending&priority=urgent|agent"
+    "queue: q=mid word ($BENCH_WORD_MID)|/tickets?limit=20&q=$BENCH_WORD_MID|agent"
+    "queue: q=mid word, status=open|/tickets?limit=20&q=$BENCH_WORD_MID&status=open|agent"
+    "queue: q=mid word, assignee=me, status=open,pending|/tickets?limit=20&q=$BENCH_WORD_MID&assignee=me&status=open,pending|agent"
+    "queue: q=rare word ($BENCH_WORD_RARE)|/tickets?limit=20&q=$BENCH_WORD_RARE|agent"
+    "queue: q=rare word, status=open|/tickets?limit=20&q=$BENCH_WORD_RARE&status=open|agent"
+    "queue: q=order number (one ticket)|/tickets?limit=20&q=$BENCH_WORD_SINGLE|agent"
+    "queue: q=word in no ticket|/tickets?limit=20&q=$BENCH_WORD_ABSENT|agent"
+    "queue: q=two words (mid rare)|/tickets?limit=20&q=$BENCH_WORD_MID+$BENCH_WORD_RARE|agent"
     "customer: GET /tickets?limit=20|/tickets?limit=20|customer"
     "customer: GET /tickets/{id} (10 msgs)|/tickets/$BENCH_TICKET_ID|customer"
   )

@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -177,7 +178,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("done in %s\n\n", time.Since(start).Round(time.Millisecond))
 
 	target := fmt.Sprintf("BENCH_EMAIL=%s\nBENCH_PASSWORD=%s\nBENCH_TICKET_ID=%s\nBENCH_AGENT_EMAIL=%s\n",
-		benchEmail, benchPassword, d.target, d.users[d.customers].email)
+		benchEmail, benchPassword, d.target, d.users[d.customers].email) + benchWords(d)
 	fmt.Print(target)
 	fmt.Printf("# the benchmark user owns %d tickets; the target ticket has %d messages\n", owned, targetMessages)
 	if o.out != "" {
@@ -349,14 +350,16 @@ func copyTickets(ctx context.Context, o options, d *dataset) (tickets, messages 
 }
 
 type generator struct {
-	o   options
-	d   *dataset
-	rng *mrand.Rand
-	buf strings.Builder
+	o    options
+	d    *dataset
+	rng  *mrand.Rand
+	zipf *mrand.Zipf // ranks into vocabulary
+	buf  strings.Builder
 }
 
 func newGenerator(o options, d *dataset, worker uint64) *generator {
-	return &generator{o: o, d: d, rng: mrand.New(mrand.NewPCG(o.seed, 1000+worker))}
+	rng := mrand.New(mrand.NewPCG(o.seed, 1000+worker))
+	return &generator{o: o, d: d, rng: rng, zipf: mrand.NewZipf(rng, zipfS, zipfV, uint64(len(vocabulary)-1))}
 }
 
 func (g *generator) batch(ctx context.Context, conn *pgx.Conn, from, to int) (int64, int64, error) {
@@ -398,7 +401,7 @@ func (g *generator) batch(ctx context.Context, conn *pgx.Conn, from, to int) (in
 		if g.rng.IntN(10) < 8 { // most tickets have been picked up by an agent
 			assignee = g.d.users[g.d.customers+g.rng.IntN(len(g.d.users)-g.d.customers)].id
 		}
-		trows = append(trows, []any{id, customer.id, g.title(), g.text(60, 1200), status(g.rng, i, len(g.d.times)), created, updated,
+		trows = append(trows, []any{id, customer.id, g.title(), g.description(i), status(g.rng, i, len(g.d.times)), created, updated,
 			g.priority(), assignee, int64(1 + n + g.rng.IntN(3))})
 		for _, tag := range g.tags() {
 			tagRows = append(tagRows, []any{id, tag})
@@ -494,9 +497,52 @@ var (
 		possible thanks for the quick reply we checked the logs and found a sync conflict on your
 		workspace which we have now resolved please let us know if it happens again invoice
 		payment card plan export import calendar webhook token password email team member`)
+
+	// vocabulary is words, then 8,000 made-up three-syllable words, drawn with
+	// Zipf's law as words of real text are: a few very common, a long tail of
+	// rare ones. The full-text benchmark needs both (a uniform draw over a
+	// hundred words made every word common and skewed the planner's statistics).
+	vocabulary = append(words, madeUpWords()...)
 )
 
+// The Zipf parameters: with about 300 words a ticket, a word of rank 100 is in
+// about a quarter of the tickets, rank 1,000 in a few percent, the last in 0.3%.
+const (
+	zipfS = 1.07
+	zipfV = 2
+)
+
+var syllables = strings.Fields("ka lo mi ru ton vak zel dor pim gur bat nok fen hax jor quil wub tir sap dun")
+
+func madeUpWords() []string {
+	n := len(syllables)
+	out := make([]string, 0, n*n*n)
+	for i := range n * n * n {
+		out = append(out, syllables[i%n]+syllables[i/n%n]+syllables[i/(n*n)])
+	}
+	return out
+}
+
+// benchWords are words of each frequency for the queue's full-text benchmark:
+// common, a few percent, rare, in one ticket (the target's order number), in none.
+func benchWords(d *dataset) string {
+	return fmt.Sprintf("BENCH_WORD_COMMON=password\nBENCH_WORD_MID=%s\nBENCH_WORD_RARE=%s\nBENCH_WORD_SINGLE=%s\nBENCH_WORD_ABSENT=zzqxj\n",
+		vocabulary[1000], vocabulary[len(vocabulary)-1], orderNumber(d.targetIdx))
+}
+
 func (g *generator) title() string { return titles[g.rng.IntN(len(titles))] }
+
+// description is text; a third of them (and the target ticket's) quote an
+// order number unique to the ticket, the kind of token agents search for.
+func (g *generator) description(i int) string {
+	text := g.text(60, 1200)
+	if i%3 == 0 || i == g.d.targetIdx {
+		text += " order " + orderNumber(i)
+	}
+	return text
+}
+
+func orderNumber(i int) string { return strconv.Itoa(10_000_000 + i) }
 
 // text is between lo and hi bytes of words.
 func (g *generator) text(lo, hi int) string {
@@ -506,7 +552,7 @@ func (g *generator) text(lo, hi int) string {
 		if g.buf.Len() > 0 {
 			g.buf.WriteByte(' ')
 		}
-		g.buf.WriteString(words[g.rng.IntN(len(words))])
+		g.buf.WriteString(vocabulary[g.zipf.Uint64()])
 	}
 	return g.buf.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/supportd/supportd/internal/auth"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/httpapi"
+	"github.com/supportd/supportd/internal/live"
 	"github.com/supportd/supportd/internal/metrics"
 	"github.com/supportd/supportd/internal/ratelimit"
 	"github.com/supportd/supportd/internal/relay"
@@ -41,9 +42,16 @@ type App struct {
 	Metrics   *metrics.Metrics   // nil without METRICS_ADDR; Serve serves it there (metrics.go)
 	tracing   *telemetry.Tracing // nil when Options.Tracer was given
 
-	// The reaper (Start): Close stops it and waits for it before closing the database.
+	// The reaper and the audit pruner (Start): Close stops them and waits for
+	// them before closing the database.
 	stopReaper context.CancelFunc
 	reaperDone chan struct{}
+	stopPruner context.CancelFunc
+	prunerDone chan struct{}
+	// Live notifications (live.go): the hub and its listener.
+	Live     *live.Hub
+	stopLive context.CancelFunc
+	liveDone chan struct{}
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -146,6 +154,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
 	a.Limiter = ratelimit.New(limits)
+	lv := newLive(a)
+	a.Live = lv.hub
 	a.watchMetrics(gen, providers)
 	rl := cfg.Limits.Rate
 	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
@@ -155,13 +165,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
-		Tracer: tracer})
+		Tracer: tracer, Live: httpapi.LiveDeps{Hub: lv.hub, Access: lv.access}})
 	return a, nil
 }
 
 // Close lets running AI generations store their outcome and the reply streams
 // relaying them finish (for up to the shutdown period), stops the reaper and
-// waits for it, then releases the database.
+// the audit pruner and waits for them, then releases the database.
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownPeriod)
 	defer cancel()
@@ -173,6 +183,8 @@ func (a *App) Close() error {
 		a.Log.Warn("AI generations still running at shutdown; they will be marked failed on the next start")
 	}
 	a.stopReaperAndWait() // its heartbeat kept those generations alive until now
+	stopAndWait(a.stopPruner, a.prunerDone)
+	stopAndWait(a.stopLive, a.liveDone) // ends the live streams
 	a.Server.Drain(ctx)
 	if a.redis != nil {
 		a.redis.Close()

@@ -52,7 +52,7 @@ func assistantConfig(cfg config.Config, heartbeat time.Duration) support.Assista
 // (startupWarnings), then the reaper keeps this instance's replies alive and
 // fails other instances' stale ones until Close. It outlives ctx on purpose:
 // generations still running at shutdown keep their heartbeat while Close waits
-// for them. Call Start at most once.
+// for them. The audit pruner (startAuditPruner) starts too. Call Start at most once.
 func (a *App) Start(ctx context.Context) {
 	reap := a.Assistant.ReapStale
 	if a.DB.Engine() == "sqlite" {
@@ -71,14 +71,20 @@ func (a *App) Start(ctx context.Context) {
 		defer close(done)
 		a.Assistant.RunReaper(rctx)
 	}()
+	a.startAuditPruner(ctx)
+	a.StartLive(ctx)
 }
 
 // stopReaperAndWait stops the reaper and returns once it has, so that it never
 // uses a closed database. Each of its steps takes its context: it stops at once.
-func (a *App) stopReaperAndWait() {
-	if a.stopReaper == nil {
-		return // never started
+func (a *App) stopReaperAndWait() { stopAndWait(a.stopReaper, a.reaperDone) }
+
+// stopAndWait ends background work started with stop and done, and returns
+// once it has ended; nothing when it never started.
+func stopAndWait(stop context.CancelFunc, done <-chan struct{}) {
+	if stop == nil {
+		return
 	}
-	a.stopReaper()
-	<-a.reaperDone
+	stop()
+	<-done
 }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,4 +147,46 @@ func TestAuditLogPagesAndAccess(t *testing.T) {
 		expect(t, in.call(http.MethodGet, "/admin/audit", in.newUser().Token, nil), http.StatusForbidden)
 		expect(t, in.call(http.MethodGet, "/admin/audit", "", nil), http.StatusUnauthorized)
 	})
+}
+
+// Start prunes the audit log to AUDIT_RETENTION at once (then hourly): older
+// entries go, newer ones stay. With the retention off nothing is pruned.
+func TestAuditRetention(t *testing.T) {
+	for _, engine := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			for _, retention := range []string{"720h", "off"} {
+				log := &logBuffer{}
+				in := startApp(t, engine, map[string]string{"AUDIT_RETENTION": retention}, appOptions{log: log})
+				now := time.Now().UTC().Truncate(time.Microsecond)
+				for _, age := range []time.Duration{31 * 24 * time.Hour, 29 * 24 * time.Hour} {
+					e := &support.AuditEntry{At: now.Add(-age), Action: support.AuditLogin, TargetID: "age " + age.String()}
+					if err := in.app.DB.RecordAudit(t.Context(), e); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				in.app.Start(ctx)
+				want := map[string]int{"720h": 1, "off": 2}[retention]
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					kept, err := in.app.DB.ListAudit(t.Context(), support.AuditFilter{Action: support.AuditLogin, Limit: 10})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(kept) == want && kept[0].TargetID == "age 696h0m0s" {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("AUDIT_RETENTION=%s: kept %+v, want %d entries", retention, kept, want)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				cancel()
+				if retention == "off" && log.Count("AUDIT_RETENTION is off") != 1 {
+					t.Errorf("retention off is not logged:\n%s", log)
+				}
+			}
+		})
+	}
 }

@@ -511,6 +511,73 @@ func TestNotes(t *testing.T) {
 	})
 }
 
+// Notes come in pages, oldest first: following the Link header reads each
+// note once, in order. An after that is not a note of the ticket is a 400.
+func TestNotePages(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, in *instance) {
+		customer, agent := in.newUser(), in.newStaff(support.RoleAgent)
+		tk := in.createTicket(customer.Token, "Many notes", "")
+		other := in.createTicket(customer.Token, "Other", "")
+		notesPath := "/tickets/" + tk.ID + "/notes"
+		var want []string
+		for i := range 7 {
+			r := in.call(http.MethodPost, notesPath, agent.Token, map[string]string{"content": fmt.Sprint("note ", i)})
+			expect(t, r, http.StatusCreated)
+			var n struct{ ID string }
+			r.json(t, &n)
+			want = append(want, n.ID)
+		}
+		var walked []string
+		var sizes []int
+		for path := notesPath + "?limit=3"; path != ""; {
+			r := in.call(http.MethodGet, path, agent.Token, nil)
+			expect(t, r, http.StatusOK)
+			var page []struct{ ID, Content string }
+			r.json(t, &page)
+			for _, n := range page {
+				walked = append(walked, n.ID)
+			}
+			sizes = append(sizes, len(page))
+			if path = nextPath(t, r.header.Get("Link")); path != "" && !strings.HasPrefix(path, notesPath+"?after=") {
+				t.Fatalf("next page %q", path)
+			}
+			if len(sizes) > 5 {
+				t.Fatal("endless walk")
+			}
+		}
+		if !slices.Equal(walked, want) || !slices.Equal(sizes, []int{3, 3, 1}) {
+			t.Fatalf("walked %v in pages of %v, want %v in 3, 3, 1", walked, sizes, want)
+		}
+		// Without limit, one page of all (the default is 50); after the last note, nothing.
+		r := in.call(http.MethodGet, notesPath, agent.Token, nil)
+		expect(t, r, http.StatusOK)
+		if r.header.Get("Link") != "" || strings.Count(string(r.body), `"id"`) != 7 {
+			t.Fatalf("default page: Link %q, %s", r.header.Get("Link"), r.body)
+		}
+		r = in.call(http.MethodGet, notesPath+"?after="+want[6], agent.Token, nil)
+		expect(t, r, http.StatusOK)
+		if strings.TrimSpace(string(r.body)) != "[]" || r.header.Get("Link") != "" {
+			t.Fatalf("after the last note: %s, Link %q", r.body, r.header.Get("Link"))
+		}
+
+		// A cursor that is not one of this ticket's notes: 400 with a detail, never 500.
+		for _, path := range []string{
+			notesPath + "?after=" + uuid.NewString(),
+			notesPath + "?after=not-a-note",
+			notesPath + "?after=%00",
+			"/tickets/" + other.ID + "/notes?after=" + want[0], // another ticket's note
+		} {
+			r := in.call(http.MethodGet, path, agent.Token, nil)
+			expect(t, r, http.StatusBadRequest)
+			if d := r.detail(t); !strings.Contains(d, "not a note of this ticket") {
+				t.Errorf("%s: detail %q", path, d)
+			}
+		}
+		expect(t, in.call(http.MethodGet, notesPath+"?limit=-1", agent.Token, nil), http.StatusUnprocessableEntity)
+		expect(t, in.call(http.MethodGet, notesPath+"?after="+want[0], customer.Token, nil), http.StatusForbidden)
+	})
+}
+
 // "me" as the assignee names the staff member making the change; a customer
 // cannot use it (assignment is staff-only).
 func TestAssignToMe(t *testing.T) {

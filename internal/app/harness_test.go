@@ -111,6 +111,7 @@ func startApp(t testing.TB, engine string, getenv map[string]string, o appOption
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	a.StartLive(context.Background()) // Close stops it
 	srv := httptest.NewServer(a.Server)
 	t.Cleanup(func() {
 		// A handed-off reply stream gives its connection back to srv when it ends

@@ -355,6 +355,19 @@ func mxRows() []mxRow {
 		{method: "POST", path: "/tickets/{id}/ai-response/token", op: "ai-stream-token", want: [mxCallers]int{s401, s201, s404, s201, s201, s401},
 			req: func(c *mxCell) mxRequest { return c.as(ticketPath(c.freshTicket(), "ai-response/token"), nil) }},
 
+		// Live notifications: every signed-in user; each sees only what they may.
+		{method: "POST", path: "/events/token", op: "live-token", want: [mxCallers]int{s401, s201, s201, s201, s201, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/events/token", nil) }},
+		{method: "GET", path: "/events", op: "live-events", want: [mxCallers]int{s401, s200, s200, s200, s200, s401},
+			req: func(c *mxCell) mxRequest {
+				r := c.as("/events", nil)
+				r.stream = true
+				return r
+			}},
+		// A plain GET, not an upgrade: authenticated callers learn they must upgrade.
+		{method: "GET", path: "/ws", op: "live-socket", want: [mxCallers]int{s401, 426, 426, 426, 426, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/ws", nil) }},
+
 		// Knowledge base: every signed-in user reads; staff write.
 		{method: "GET", path: "/kb/articles", op: "list-articles", want: [mxCallers]int{s401, s200, s200, s200, s200, s401},
 			req: func(c *mxCell) mxRequest { return c.as("/kb/articles", nil) }},

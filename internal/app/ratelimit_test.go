@@ -12,6 +12,7 @@ import (
 	"github.com/supportd/supportd/internal/ratelimit/ratelimittest"
 	"github.com/supportd/supportd/internal/relay/relaytest"
 	"github.com/supportd/supportd/internal/store/storetest"
+	"github.com/supportd/supportd/internal/support"
 )
 
 // bucketEnv gives each bucket a small hourly quota (emission intervals: ip 600 s,
@@ -148,6 +149,15 @@ func TestWriteBucket(t *testing.T) {
 		r := in.from(ip, "GET", "/tickets/"+ticketID, bob.Token, nil)
 		expect(t, r, http.StatusOK)
 		in.expectQuotas(r, quota{"user", 4, 1800})
+		// Staff notes are writes too.
+		agent := in.newStaff(support.RoleAgent)
+		for i := range 3 {
+			r := in.from(ip, "POST", "/tickets/"+ticketID+"/notes", agent.Token, map[string]string{"content": "Note " + strconv.Itoa(i)})
+			expect(t, r, http.StatusCreated)
+			in.expectQuotas(r, quota{"write", 2 - i, 1200 * (i + 1)}, quota{"user", 7 - i, 450 * (i + 1)})
+		}
+		in.expectLimited(in.from(ip, "POST", "/tickets/"+ticketID+"/notes", agent.Token, map[string]string{"content": "One more"}),
+			"write", `"write";q=3;w=3600`, "3 requests per hour", 1200)
 		// Another user writes freely.
 		carol := in.newUser()
 		r = in.from(ip, "POST", "/tickets", carol.Token, map[string]string{"title": "Mine"})

@@ -39,6 +39,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Log.Info("shutting down", "grace", grace.String()) // "10s", not nanoseconds
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
+	// Live streams never go idle: end them first (their clients reconnect to
+	// another instance and resume from their last event), then wait for the rest.
+	stopAndWait(a.stopLive, a.liveDone)
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 		if !errors.Is(err, context.DeadlineExceeded) {

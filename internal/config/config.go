@@ -42,6 +42,7 @@ type Config struct {
 	ShutdownPeriod  time.Duration
 	WriteTimeout    time.Duration // per response; reply streams push their own deadline forward
 	KBSeedSample    bool          // import the sample knowledge base into an empty one at start-up
+	AuditRetention  time.Duration // how long audit entries are kept; 0: forever
 	// AdminEmail and AdminPassword create the first admin at start-up while no
 	// active admin exists; ignored afterwards.
 	AdminEmail, AdminPassword string
@@ -81,6 +82,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxHashes:       r.int("PASSWORD_HASH_CONCURRENCY", 4),
 		ShutdownPeriod:  r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
 		WriteTimeout:    r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		AuditRetention:  r.durationOrOff("AUDIT_RETENTION", 365*24*time.Hour),
 		AI:              loadAI(&r),
 		Limits:          loadLimits(&r),
 		Tickets:         loadTickets(&r),
@@ -128,6 +130,11 @@ func (c Config) validate() error {
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("AUTH_CACHE_TTL must be between 0 and 1m, not %s", c.AuthCacheTTL))
+	}
+	// Under a day is far more likely a mistake (hours meant as days) than a wish
+	// to keep security records for hours.
+	if c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("AUDIT_RETENTION must be off, 0 or at least 24h, not %s", c.AuditRetention))
 	}
 	if c.MaxHashes < 1 {
 		errs = append(errs, errors.New("PASSWORD_HASH_CONCURRENCY must be at least 1"))
@@ -235,6 +242,14 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 		r.err = fmt.Errorf("%s must be a duration such as 10s, not %q", key, v)
 	}
 	return d
+}
+
+// durationOrOff is duration, where "off" is 0 (as "0" is).
+func (r *reader) durationOrOff(key string, def time.Duration) time.Duration {
+	if strings.EqualFold(strings.TrimSpace(r.getenv(key)), "off") {
+		return 0
+	}
+	return r.duration(key, def)
 }
 
 // databaseURL picks DATABASE_URL, then POSTGRES_*, then embedded SQLite in dataDir.

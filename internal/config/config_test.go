@@ -185,3 +185,19 @@ func TestAllowedOrigins(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 365 * 24 * time.Hour, "720h": 30 * 24 * time.Hour, "24h": 24 * time.Hour,
+		"0": 0, "off": 0, "OFF": 0} {
+		c, err := Load(env(map[string]string{"AUDIT_RETENTION": v}))
+		if err != nil || c.AuditRetention != want {
+			t.Errorf("AUDIT_RETENTION=%q: %s, %v; want %s", v, c.AuditRetention, err, want)
+		}
+	}
+	for _, bad := range []string{"365d", "forever", "-1h", "23h59m", "1s"} {
+		_, err := Load(env(map[string]string{"AUDIT_RETENTION": bad}))
+		if err == nil || !strings.HasPrefix(err.Error(), "AUDIT_RETENTION must be") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("AUDIT_RETENTION=%s: error %v, want one line naming the variable", bad, err)
+		}
+	}
+}

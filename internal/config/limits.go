@@ -44,7 +44,7 @@ type RateLimits struct {
 	IP     ratelimit.Limit // RATE_LIMIT_IP: every anonymous request, per client IP
 	Signup ratelimit.Limit // RATE_LIMIT_SIGNUP: POST /auth/signup, per client IP
 	Login  ratelimit.Limit // RATE_LIMIT_LOGIN: POST /auth/login, per client IP
-	Write  ratelimit.Limit // RATE_LIMIT_WRITE: new tickets and messages, per user
+	Write  ratelimit.Limit // RATE_LIMIT_WRITE: new tickets, messages and notes, per user
 }
 
 func loadRates(r *reader) RateLimits {

@@ -82,6 +82,11 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
+	if id := ctx.Operation().OperationID; id == opLiveEvents || id == opLiveSocket {
+		a, err := s.liveActor(ctx)
+		s.proceed(ctx, next, actorKey{}, a, a.UserID, err)
+		return
+	}
 	if ctx.Operation().OperationID == opAIResponse {
 		c, err := s.caller(ctx)
 		s.proceed(ctx, next, callerKey{}, c, c.UserID, err)

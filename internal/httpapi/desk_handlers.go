@@ -121,7 +121,7 @@ type EventOut struct {
 	ID        int64      `json:"id" doc:"Increasing across all tickets: the cursor for after"`
 	TicketID  string     `json:"ticket_id" format:"uuid"`
 	ActorID   NullableID `json:"actor_id" doc:"Who made the change; null for the AI or the system"`
-	Type      string     `json:"type" enum:"created,status,priority,assignee,tags,message,note,ai_reply"`
+	Type      string     `json:"type" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed"`
 	Old       any        `json:"old" doc:"The value before (JSON), null when none"`
 	New       any        `json:"new" doc:"The value after (JSON); for message, note and ai_reply the message's or note's id"`
 	Internal  bool       `json:"internal" doc:"Staff only (notes); customers never receive internal events"`
@@ -212,16 +212,38 @@ func (s *Server) addNote(ctx context.Context, in *addNoteInput) (*noteOutput, er
 	return &noteOutput{Body: toNoteOut(n)}, nil
 }
 
-type listNotesOutput struct{ Body []NoteOut }
+type listNotesInput struct {
+	ID    string `path:"id" doc:"Ticket id"`
+	After string `query:"after" doc:"Note id from the previous page's Link header: the notes after it (400 if it is not a note of this ticket)"`
+	Limit int    `query:"limit" doc:"Page size: default 50, values above 200 are treated as 200" example:"50"`
+}
 
-func (s *Server) listNotes(ctx context.Context, in *ticketIDInput) (*listNotesOutput, error) {
-	notes, err := s.deps.Tickets.Notes(ctx, actorFrom(ctx), in.ID)
+type listNotesOutput struct {
+	Link string `header:"Link" doc:"RFC 8288 link to the next page, present while more notes remain"`
+	Body []NoteOut
+}
+
+// listNotesOperation documents the notes' order and how to page them.
+func listNotesOperation() huma.Operation {
+	o := op("list-notes", http.MethodGet, "/tickets/{id}/notes", "A ticket's internal notes, oldest first (agents and admins)",
+		"tickets", 0, authenticated, 400, 401, 403, 404, 422)
+	o.Description = "Notes in the order they were written, in pages of `limit`. Follow `Link: <...>; rel=\"next\"` " +
+		"until it is absent; `after` is the id of the last note read, so a later request after it reads only newer " +
+		"notes. An `after` that is not a note of this ticket is `400`."
+	return o
+}
+
+func (s *Server) listNotes(ctx context.Context, in *listNotesInput) (*listNotesOutput, error) {
+	page, err := s.deps.Tickets.Notes(ctx, actorFrom(ctx), in.ID, in.After, in.Limit)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &listNotesOutput{Body: make([]NoteOut, len(notes))}
-	for i := range notes {
-		out.Body[i] = toNoteOut(&notes[i])
+	out := &listNotesOutput{Body: make([]NoteOut, len(page.Notes))}
+	for i := range page.Notes {
+		out.Body[i] = toNoteOut(&page.Notes[i])
+	}
+	if page.Next != "" {
+		out.Link = s.link(ticketPath(in.ID, "notes"), pageParams("after", page.Next, in.Limit), "next")
 	}
 	return out, nil
 }

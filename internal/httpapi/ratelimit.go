@@ -18,7 +18,8 @@ type RateLimiter interface {
 
 // RateLimits are the request buckets. Every request draws from User (when it carries
 // a valid bearer token, per user) or IP (otherwise, per client IP); signups, logins
-// and writes also draw from a stricter bucket of their own. An off limit is skipped.
+// and writes (new tickets, messages and notes) also draw from a stricter bucket of
+// their own. An off limit is skipped.
 type RateLimits struct {
 	User, IP, Signup, Login, Write ratelimit.Limit
 }
@@ -87,7 +88,7 @@ func (s *Server) buckets(r *http.Request) (*http.Request, []draw, string) {
 		own = draw{limit: lim.Signup, key: ipk}
 	case "POST /auth/login":
 		own = draw{limit: lim.Login, key: ipk}
-	case "POST /tickets", "POST /tickets/{id}/messages":
+	case "POST /tickets", "POST /tickets/{id}/messages", "POST /tickets/{id}/notes":
 		if kind == "user" { // anonymous writes are refused anyway (401)
 			own = draw{limit: lim.Write, key: general.key}
 		}

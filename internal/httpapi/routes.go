@@ -64,8 +64,7 @@ func (s *Server) routes() {
 	huma.Register(api, listEventsOperation(), s.listEvents)
 	huma.Register(api, op("add-note", http.MethodPost, "/tickets/{id}/notes", "Write an internal note customers never see (agents and admins)",
 		"tickets", http.StatusCreated, authenticated, 401, 403, 404, 413, 422), s.addNote)
-	huma.Register(api, op("list-notes", http.MethodGet, "/tickets/{id}/notes", "A ticket's internal notes, oldest first (agents and admins)",
-		"tickets", 0, authenticated, 401, 403, 404), s.listNotes)
+	huma.Register(api, listNotesOperation(), s.listNotes)
 
 	// The AI assistant's reply stream, and the token that opens it from a browser.
 	huma.Register(api, aiResponseOperation(), s.aiResponse)

@@ -49,6 +49,7 @@ type Deps struct {
 	AllowedOrigins []string             // CORS allow-list (cors.go); empty: no CORS
 	Metrics        HTTPMetrics          // nil: no request metrics (metrics.go)
 	Tracer         trace.TracerProvider // nil: no spans (instrument.go)
+	Live           LiveDeps             // live notifications (live_handlers.go); zero: none
 }
 
 // tracerName names the spans' instrumentation scope.
@@ -86,6 +87,7 @@ func New(deps Deps) *Server {
 	s.api.UseMiddleware(s.authenticate)
 	s.api.UseMiddleware(s.formsOnlyForLogin)
 	s.routes()
+	s.liveRoutes()
 	finishDocument(s.api.OpenAPI())
 	// instrument finds the client IP the rate limiter keys on; CORS wraps the rate
 	// limiter so a 429 carries CORS headers (cors.go).
@@ -116,6 +118,8 @@ func apiConfig(version, publicURL string) huma.Config {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 		"streamToken": {Type: "apiKey", In: "query", Name: "stream_token",
 			Description: "Single-use token from POST /tickets/{id}/ai-response/token, for EventSource"},
+		"liveToken": {Type: "apiKey", In: "query", Name: "token",
+			Description: "Single-use token from POST /events/token, to open /ws or /events from a browser"},
 		"oauth2": {Type: "oauth2", Flows: &huma.OAuthFlows{Password: &huma.OAuthFlow{TokenURL: publicURL + "/auth/login", Scopes: map[string]string{}}}},
 	}
 	return cfg

@@ -76,6 +76,9 @@ func (db *DB) StartReply(ctx context.Context, r *support.AIReply, q support.Repl
 	if errors.Is(err, support.ErrReplyQuotaSpent) {
 		return err
 	}
+	if err == nil {
+		db.eventsWritten() // ai_reply_started, by migration 00011's trigger
+	}
 	return db.translate("start reply", err)
 }
 
@@ -170,6 +173,9 @@ func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.
 		}
 		return db.addMessageCapped(ctx, tx, msg, maxMessages)
 	})
+	if err == nil && r.Status == support.ReplyFailed {
+		db.eventsWritten() // ai_reply_failed, by migration 00011's trigger
+	}
 	return db.translate("finish reply", err)
 }
 
@@ -192,6 +198,9 @@ func (db *DB) FailStaleReplies(ctx context.Context, before, now time.Time) (int,
 		return 0, db.translate("fail stale replies", err)
 	}
 	n, err := res.RowsAffected()
+	if n > 0 {
+		db.eventsWritten() // ai_reply_failed, by migration 00011's trigger
+	}
 	return int(n), db.translate("fail stale replies", err)
 }
 

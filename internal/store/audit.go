@@ -31,6 +31,17 @@ func (db *DB) ListAudit(ctx context.Context, f support.AuditFilter) ([]support.A
 	return entries, db.translate("list audit", err)
 }
 
+// DeleteAuditBefore deletes up to limit entries recorded before cutoff and
+// returns how many it deleted: fewer than limit when none older are left.
+func (db *DB) DeleteAuditBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	res, err := db.sql.ExecContext(ctx, db.uq.deleteAuditBefore, timestamp(cutoff), limit)
+	if err != nil {
+		return 0, db.translate("delete audit", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), db.translate("delete audit", err)
+}
+
 func scanAudit(row rowScanner) (support.AuditEntry, error) {
 	var e support.AuditEntry
 	var actor sql.NullString
@@ -48,9 +59,10 @@ func scanAudit(row rowScanner) (support.AuditEntry, error) {
 
 // auditQueries holds the statements of audit_queries.sql.
 type auditQueries struct {
-	recordAudit, listAudit string
+	recordAudit, listAudit, deleteAuditBefore string
 }
 
 func (q *auditQueries) targets() map[string]*string {
-	return map[string]*string{"record-audit": &q.recordAudit, "list-audit": &q.listAudit}
+	return map[string]*string{"record-audit": &q.recordAudit, "list-audit": &q.listAudit,
+		"delete-audit-before": &q.deleteAuditBefore}
 }

@@ -17,3 +17,10 @@ WHERE ($1 = '' OR action = $1)
   AND ($6 = 0 OR id < $6)
 ORDER BY id DESC
 LIMIT $7;
+
+-- name: delete-audit-before
+-- One batch of the retention prune: up to $2 entries recorded before $1, found
+-- by a range scan of audit_log_at_idx. Instances pruning at once may pick the
+-- same rows; each row is deleted once, the other DELETE just counts fewer.
+DELETE FROM audit_log
+WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2);

@@ -93,6 +93,7 @@ func (db *DB) addTags(ctx context.Context, tx *sql.Tx, ticketID string, tags []s
 
 // addEvents appends events to the log; their ids are assigned by the database.
 func (db *DB) addEvents(ctx context.Context, tx *sql.Tx, events ...support.Event) error {
+	db.txEvents.Store(tx, true) // inTx tells OnEventsCommitted's function once tx commits
 	for _, e := range events {
 		_, err := tx.ExecContext(ctx, db.dq.addTicketEvent, e.TicketID, nullIfEmpty(e.ActorID), string(e.Type),
 			nullJSON(e.Old), nullJSON(e.New), e.Internal, timestamp(e.CreatedAt))
@@ -161,14 +162,29 @@ func (db *DB) AddNote(ctx context.Context, n *support.Note) error {
 	return db.translate("add note", err)
 }
 
-// Notes returns a ticket's notes, oldest first. The result is never nil.
-func (db *DB) Notes(ctx context.Context, ticketID string) ([]support.Note, error) {
-	notes, err := queryAll(ctx, db.sql, db.dq.notesByTicket, func(row rowScanner) (support.Note, error) {
-		var n support.Note
-		var author sql.NullString
-		err := row.Scan(&n.ID, &n.TicketID, &author, &n.Content, (*timestamp)(&n.CreatedAt))
-		n.AuthorID = author.String
-		return n, err
-	}, ticketID)
+// Notes returns up to f.Limit notes of f.TicketID after the note f.After,
+// oldest first by (created_at, id), or support.ErrNotFound when f.After is not
+// a note of that ticket. The result is never nil.
+func (db *DB) Notes(ctx context.Context, f support.NoteFilter) ([]support.Note, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("store: notes: limit %d is not positive", f.Limit)
+	}
+	query, args := db.dq.notesFirst, []any{f.TicketID, f.Limit}
+	if f.After != "" {
+		var at timestamp
+		if err := db.sql.QueryRowContext(ctx, db.dq.noteKey, f.After, f.TicketID).Scan(&at); err != nil {
+			return nil, db.translate("notes: cursor", err)
+		}
+		query, args = db.dq.notesAfter, []any{f.TicketID, at, f.After, f.Limit}
+	}
+	notes, err := queryAll(ctx, db.sql, query, scanNote, args...)
 	return notes, db.translate("notes", err)
+}
+
+func scanNote(row rowScanner) (support.Note, error) {
+	var n support.Note
+	var author sql.NullString
+	err := row.Scan(&n.ID, &n.TicketID, &author, &n.Content, (*timestamp)(&n.CreatedAt))
+	n.AuthorID = author.String
+	return n, err
 }

@@ -51,8 +51,24 @@ LIMIT $3;
 INSERT INTO ticket_notes (id, ticket_id, author_id, content, created_at)
 VALUES ($1, $2, $3, $4, $5);
 
--- name: notes-by-ticket
+-- A ticket's notes, oldest first: keyset pages over ticket_notes_ticket_idx,
+-- like the thread's. The cursor is a note id: note-key reads its position,
+-- so a note of another ticket (or none) is an error, not an empty page.
+-- name: notes-first
 SELECT id, ticket_id, author_id, content, created_at
 FROM ticket_notes
 WHERE ticket_id = $1
-ORDER BY created_at, id;
+ORDER BY created_at, id
+LIMIT $2;
+
+-- name: notes-after
+SELECT id, ticket_id, author_id, content, created_at
+FROM ticket_notes
+WHERE ticket_id = $1 AND (created_at, id) > ($2, $3)
+ORDER BY created_at, id
+LIMIT $4;
+
+-- name: note-key
+SELECT created_at
+FROM ticket_notes
+WHERE id = $1 AND ticket_id = $2;

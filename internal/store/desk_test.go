@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -184,11 +186,11 @@ func TestEventsAndNotes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got, err := db.Notes(t.Context(), tk.ID)
+		got, err := db.Notes(t.Context(), support.NoteFilter{TicketID: tk.ID, Limit: 100})
 		if err != nil || len(got) != 3 || got[0].AuthorID != staff.ID || got[2].Content != "nnn" {
 			t.Fatalf("Notes = %+v, %v", got, err)
 		}
-		if none, err := db.Notes(t.Context(), other.ID); err != nil || none == nil || len(none) != 0 {
+		if none, err := db.Notes(t.Context(), support.NoteFilter{TicketID: other.ID, Limit: 100}); err != nil || none == nil || len(none) != 0 {
 			t.Fatalf("Notes of a ticket without = %#v, %v", none, err)
 		}
 		if tkNow, _ := db.TicketByID(t.Context(), tk.ID); tkNow.Version != 4 { // three messages; notes do not count
@@ -216,6 +218,57 @@ func TestEventsAndNotes(t *testing.T) {
 			t.Fatalf("other ticket's events %+v", evs)
 		}
 		if _, err := db.Events(t.Context(), support.EventFilter{TicketID: tk.ID}); err == nil {
+			t.Fatal("a zero limit was accepted")
+		}
+	})
+}
+
+// Notes page oldest first by (created_at, id): notes written in the same
+// microsecond are ordered by id, and each appears exactly once. The cursor
+// must be a note of the ticket.
+func TestNotePages(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		u := mustUser(t, db)
+		tk, other := mustTicket(t, db, u.ID, t0), mustTicket(t, db, u.ID, t0)
+		var notes []support.Note
+		for i := range 7 { // pairs share a time; ids run against the time
+			n := support.Note{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", 100-i), TicketID: tk.ID, AuthorID: u.ID,
+				Content: "n", CreatedAt: t0.Add(time.Duration(i/2) * time.Second)}
+			if err := db.AddNote(t.Context(), &n); err != nil {
+				t.Fatal(err)
+			}
+			notes = append(notes, n)
+		}
+		slices.SortFunc(notes, func(a, b support.Note) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+		})
+		var want, walked []string
+		for _, n := range notes {
+			want = append(want, n.ID)
+		}
+		for after, pages := "", 0; pages == 0 || after != ""; pages++ {
+			page, err := db.Notes(t.Context(), support.NoteFilter{TicketID: tk.ID, After: after, Limit: 3})
+			if err != nil || pages > 3 {
+				t.Fatalf("page %d after %q: %v", pages, after, err)
+			}
+			after = ""
+			for _, n := range page {
+				walked, after = append(walked, n.ID), n.ID
+			}
+		}
+		if !slices.Equal(walked, want) {
+			t.Fatalf("walked %v, want %v", walked, want)
+		}
+		for _, c := range []struct{ name, ticketID, after string }{
+			{"unknown note", tk.ID, "00000000-0000-4000-8000-000000000001"},
+			{"another ticket's note", other.ID, want[0]},
+		} {
+			_, err := db.Notes(t.Context(), support.NoteFilter{TicketID: c.ticketID, After: c.after, Limit: 3})
+			if !errors.Is(err, support.ErrNotFound) {
+				t.Errorf("%s: %v, want ErrNotFound", c.name, err)
+			}
+		}
+		if _, err := db.Notes(t.Context(), support.NoteFilter{TicketID: tk.ID}); err == nil {
 			t.Fatal("a zero limit was accepted")
 		}
 	})

@@ -11,6 +11,14 @@ func (db *DB) ListQueries() map[string]string {
 		"messages-by-ticket":          db.q.messagesByTicket,
 		"events-after":                db.dq.eventsAfter,
 		"events-after-public":         db.dq.eventsAfterPublic,
-		"notes-by-ticket":             db.dq.notesByTicket,
 	}
 }
+
+// NoteQueries exposes the notes' keyset statements, by name, to the test that
+// checks they are served by ticket_notes_ticket_idx.
+func (db *DB) NoteQueries() map[string]string {
+	return map[string]string{"notes-first": db.dq.notesFirst, "notes-after": db.dq.notesAfter}
+}
+
+// AuditPruneQuery exposes the retention prune's DELETE to its plan test.
+func (db *DB) AuditPruneQuery() string { return db.uq.deleteAuditBefore }

@@ -123,10 +123,18 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op once Commit has run; fn's error is the one to report
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	_, wroteEvents := db.txEvents.LoadAndDelete(tx)
+	if err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if wroteEvents {
+		db.eventsWritten()
+	}
+	return nil
 }
 
 // scanMessage reads a messages-by-ticket row, with the AI accounting when the

@@ -193,7 +193,9 @@ type deskQueries struct {
 	eventsAfter       string
 	eventsAfterPublic string
 	createNote        string
-	notesByTicket     string
+	notesFirst        string
+	notesAfter        string
+	noteKey           string
 }
 
 // targets maps each name used in desk_queries.sql to the field it fills.
@@ -207,6 +209,8 @@ func (q *deskQueries) targets() map[string]*string {
 		"events-after":        &q.eventsAfter,
 		"events-after-public": &q.eventsAfterPublic,
 		"create-note":         &q.createNote,
-		"notes-by-ticket":     &q.notesByTicket,
+		"notes-first":         &q.notesFirst,
+		"notes-after":         &q.notesAfter,
+		"note-key":            &q.noteKey,
 	}
 }

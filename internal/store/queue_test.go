@@ -128,3 +128,97 @@ func TestQueueQueryBindsValues(t *testing.T) {
 		}
 	})
 }
+
+// TestFullTextListingPaths: on PostgreSQL a full-text listing walks a window
+// of the newest filtered tickets, and reads the match set when the window held
+// too few matches (ticket_search_pg.go). With a window of 4 tickets, each path
+// (a common word found in the window, a filter leaving fewer tickets than the
+// window, a rare word found past it, a word in no ticket, every page of a
+// listing) returns what a plain scan would, on both engines.
+func TestFullTextListingPaths(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		db.SetSearchWindow(4)
+		ctx := t.Context()
+		ann, bob := mustUser(t, db), mustUser(t, db)
+		const n = 40
+		rare := map[int]bool{5: true, 33: true, 38: true}
+		var tk []*support.Ticket // oldest first
+		for i := range n {
+			owner, status, text := bob.ID, support.StatusOpen, "common words"
+			if i >= n-2 {
+				owner = ann.ID
+			}
+			if i%2 == 1 {
+				status = support.StatusClosed
+			}
+			if rare[i] {
+				text += " rare"
+			}
+			at := t0.Add(time.Duration(i) * time.Minute)
+			x := &support.Ticket{CustomerID: owner, Title: "Ticket", Description: text, Status: status, CreatedAt: at, UpdatedAt: at}
+			if err := db.CreateTicket(ctx, x); err != nil {
+				t.Fatalf("CreateTicket: %v", err)
+			}
+			tk = append(tk, x)
+		}
+		newest := func(keep func(i int) bool) []string { // ids newest first
+			out := []string{}
+			for i := n - 1; i >= 0; i-- {
+				if keep(i) {
+					out = append(out, tk[i].ID)
+				}
+			}
+			return out
+		}
+		list := func(f support.TicketFilter) []string {
+			got, err := db.ListTickets(ctx, f)
+			if err != nil {
+				t.Fatalf("ListTickets(%+v): %v", f, err)
+			}
+			ids := []string{}
+			for _, x := range got {
+				ids = append(ids, x.ID)
+			}
+			return ids
+		}
+		closed := []support.Status{support.StatusClosed}
+		tests := []struct {
+			name string
+			f    support.TicketFilter
+			want []string
+		}{
+			{"common word, in the window", support.TicketFilter{Query: "common", Limit: 3}, newest(func(i int) bool { return i >= n-3 })},
+			{"common word and a filter", support.TicketFilter{Query: "common", Statuses: closed, Limit: 3}, newest(func(i int) bool { return i%2 == 1 && i >= n-6 })},
+			{"rare word, past the window", support.TicketFilter{Query: "rare", Limit: 3}, newest(func(i int) bool { return rare[i] })},
+			{"rare word, a page after", support.TicketFilter{Query: "rare", Limit: 1, After: &support.PageKey{CreatedAt: tk[38].CreatedAt, ID: tk[38].ID}}, newest(func(i int) bool { return i == 33 })},
+			{"filter narrower than the window", support.TicketFilter{Query: "rare", CustomerID: ann.ID, Limit: 3}, newest(func(i int) bool { return i == 38 })},
+			{"rare word and a filter", support.TicketFilter{Query: "rare", Statuses: closed, Limit: 3}, newest(func(i int) bool { return rare[i] && i%2 == 1 })},
+			{"word in no ticket", support.TicketFilter{Query: "nowhere", Limit: 3}, []string{}},
+		}
+		for _, tt := range tests {
+			if got := list(tt.f); !slices.Equal(got, tt.want) {
+				t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+			}
+		}
+		// Every page of a listing longer than the window, seven at a time.
+		var all []string
+		f := support.TicketFilter{Query: "common", Limit: 7}
+		for range n {
+			page, err := db.ListTickets(ctx, f)
+			if err != nil {
+				t.Fatalf("ListTickets: %v", err)
+			}
+			for _, x := range page {
+				all = append(all, x.ID)
+			}
+			if len(page) < f.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			f.After = &support.PageKey{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		if want := newest(func(int) bool { return true }); !slices.Equal(all, want) {
+			t.Errorf("paged: got %d tickets %v, want %d", len(all), all, len(want))
+		}
+	})
+}

@@ -30,8 +30,14 @@ type DB struct {
 	aq        aiQueries
 	now       func() time.Time // fills CreatedAt when a caller leaves it zero
 	migrateMu sync.Mutex       // serialises Migrate within the process
+	// searchWindow: how many filtered tickets a full-text listing walks on
+	// PostgreSQL before it reads the matches instead (ticket_search_pg.go).
+	searchWindow int
 
 	errorSeen func(kind string) // counts errors by kind (ObserveErrors); nil: not counted
+
+	txEvents        sync.Map // *sql.Tx -> true: the transaction wrote ticket events
+	eventsCommitted func()   // OnEventsCommitted
 }
 
 var (
@@ -48,13 +54,15 @@ type statements struct {
 	sq sessionQueries // session_queries.sql
 	uq auditQueries   // audit_queries.sql
 	dq deskQueries    // desk_queries.sql
+	fq feedQueries    // feed_queries.sql
 }
 
 // loadStatements reads the embedded query files into their sets.
 func loadStatements() (statements, error) {
 	var s statements
 	err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &s.q, "kb_queries.sql": &s.kq,
-		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq})
+		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq,
+		"feed_queries.sql": &s.fq})
 	return s, err
 }
 
@@ -78,7 +86,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sql: pool, dialect: d, statements: st, aq: aq, now: time.Now}
+	db := &DB{sql: pool, dialect: d, statements: st, aq: aq, now: time.Now, searchWindow: defaultSearchWindow}
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
 		return nil, oneLine(db.translate("connect to "+d.engine, err))

@@ -24,11 +24,13 @@ const ticketColumns = `id, customer_id, title, description, status, created_at, 
        priority, assignee_id, version, (SELECT string_agg(tag, ' ') FROM ticket_tags WHERE ticket_id = tickets.id)`
 
 // ticketOrders are the ORDER BY of each sort and the row its keyset compares.
-var ticketOrders = map[support.TicketSort]struct{ orderBy, key string }{
+var ticketOrders = map[support.TicketSort]ticketOrder{
 	support.SortCreated:  {"created_at DESC, id DESC", "(created_at, id)"},
 	support.SortUpdated:  {"updated_at DESC, id DESC", "(updated_at, id)"},
 	support.SortPriority: {"priority_rank DESC, created_at DESC, id DESC", "(priority_rank, created_at, id)"},
 }
+
+type ticketOrder struct{ orderBy, key string }
 
 // queryBuilder collects the predicates of a WHERE clause and their arguments.
 type queryBuilder struct {
@@ -60,6 +62,15 @@ func (b *queryBuilder) add(pred string) { b.where = append(b.where, pred) }
 
 // queueQuery builds the listing of f (see the comment at the top of the file).
 func (db *DB) queueQuery(f support.TicketFilter) (string, []any) {
+	b, order := queueFilters(f)
+	if f.Query != "" {
+		db.fullText(&b, f.Query)
+	}
+	return selectTickets("tickets", b, order, f.Limit), b.args
+}
+
+// queueFilters collects f's predicates except full text, and its order.
+func queueFilters(f support.TicketFilter) (queryBuilder, ticketOrder) {
 	var b queryBuilder
 	if f.CustomerID != "" {
 		b.add("customer_id = " + b.arg(f.CustomerID))
@@ -93,9 +104,6 @@ func (db *DB) queueQuery(f support.TicketFilter) (string, []any) {
 			b.add(r.pred + b.arg(r.at))
 		}
 	}
-	if f.Query != "" {
-		db.fullText(&b, f.Query)
-	}
 	sort := f.Sort
 	if sort == "" {
 		sort = support.SortCreated
@@ -108,13 +116,19 @@ func (db *DB) queueQuery(f support.TicketFilter) (string, []any) {
 		}
 		b.add(order.key + " < (" + key + ")")
 	}
+	return b, order
+}
+
+// selectTickets is the listing of from (a table or a parenthesised query
+// named tickets) filtered by b, in order, limited to limit rows.
+func selectTickets(from string, b queryBuilder, order ticketOrder, limit int) string {
 	var q strings.Builder
-	q.WriteString("SELECT " + ticketColumns + "\nFROM tickets\n")
+	q.WriteString("SELECT " + ticketColumns + "\nFROM " + from + "\n")
 	if len(b.where) > 0 {
 		q.WriteString("WHERE " + strings.Join(b.where, "\n  AND ") + "\n")
 	}
-	q.WriteString("ORDER BY " + order.orderBy + "\nLIMIT " + b.arg(f.Limit))
-	return q.String(), b.args
+	q.WriteString("ORDER BY " + order.orderBy + "\nLIMIT " + strconv.Itoa(limit))
+	return q.String()
 }
 
 // fullText adds the predicate of a full-text query in the engine's own engine:

@@ -61,12 +61,12 @@ func (db *DB) ListTickets(ctx context.Context, f support.TicketFilter) ([]suppor
 	if f.Limit <= 0 {
 		return nil, fmt.Errorf("store: list tickets: limit %d is not positive", f.Limit)
 	}
+	if f.Query != "" && db.dialect.engine == postgresDialect.engine {
+		tickets, err := db.searchTickets(ctx, f)
+		return tickets, db.translate("search tickets", err)
+	}
 	query, args := db.listQuery(f)
-	tickets, err := queryAll(ctx, db.sql, query, func(row rowScanner) (support.Ticket, error) {
-		var t support.Ticket
-		err := scanTicket(row, &t)
-		return t, err
-	}, args...)
+	tickets, err := db.queryTickets(ctx, query, args)
 	return tickets, db.translate("list tickets", err)
 }
 

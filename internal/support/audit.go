@@ -56,6 +56,9 @@ type AuditFilter struct {
 type AuditStore interface {
 	RecordAudit(ctx context.Context, e *AuditEntry) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// DeleteAuditBefore deletes up to limit entries recorded before cutoff and
+	// returns how many it deleted.
+	DeleteAuditBefore(ctx context.Context, cutoff time.Time, limit int) (int, error)
 }
 
 // Auditor records actions in the audit log. A failure to record is logged and

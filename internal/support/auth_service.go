@@ -41,7 +41,23 @@ type AuthService struct {
 	audit         *Auditor      // nil: nothing audited
 
 	metrics Metrics // failed logins
+	watcher AccountWatcher
 }
+
+// AccountWatcher hears, after the change is stored, of each account whose
+// sessions ended or whose role or status changed: the live streams close its
+// connections, other instances forget what they cached of it.
+type AccountWatcher interface {
+	AccountChanged(ctx context.Context, userID string)
+}
+
+// WatchAccounts makes w hear of account changes. Wiring only: call it before
+// the service is used.
+func (s *AuthService) WatchAccounts(w AccountWatcher) { s.watcher = w }
+
+// ForgetAccount drops what this instance cached of userID's account: another
+// instance changed it.
+func (s *AuthService) ForgetAccount(userID string) { s.actors.drop(userID) }
 
 // LoginProtection throttles failed logins (login_guard.go). Failures is the counter
 // shared between instances; nil counts on this instance only.

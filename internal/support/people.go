@@ -207,6 +207,9 @@ func (s *AuthService) changeAccount(ctx context.Context, actor Actor, id string,
 		return nil, before, fmt.Errorf("update account: %w", err)
 	}
 	s.actors.drop(id)
+	if s.watcher != nil && (u.TokenVersion != before.TokenVersion || u.Role != before.Role || u.Active() != before.Active()) {
+		s.watcher.AccountChanged(ctx, id)
+	}
 	s.log.InfoContext(ctx, "account changed", "user_id", id, "by", actor.UserID,
 		"role", u.Role, "previous_role", before.Role, "active", u.Active(), "sessions_ended", u.TokenVersion != before.TokenVersion)
 	return u, before, nil

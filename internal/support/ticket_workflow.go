@@ -155,23 +155,31 @@ type EventPage struct {
 	Next   int64
 }
 
-// Event page sizes.
+// Event and note page sizes.
 const (
 	DefaultEventPageSize = 50
 	MaxEventPageSize     = 200
 )
 
+// eventPageSize applies the page size rules of events and notes: 0 is the
+// default, more than the maximum is the maximum.
+func eventPageSize(limit int) (int, error) {
+	switch {
+	case limit < 0:
+		return 0, Invalid(FieldError{Field: "limit", Message: "must be at least 1", Value: limit})
+	case limit == 0:
+		return DefaultEventPageSize, nil
+	}
+	return min(limit, MaxEventPageSize), nil
+}
+
 // Events returns the history of a ticket the actor may see, oldest first,
 // strictly after the event id after: everything for staff, the events that are
 // not internal for the customer.
 func (s *TicketService) Events(ctx context.Context, actor Actor, ticketID string, after int64, limit int) (*EventPage, error) {
-	switch {
-	case limit < 0:
-		return nil, Invalid(FieldError{Field: "limit", Message: "must be at least 1", Value: limit})
-	case limit == 0:
-		limit = DefaultEventPageSize
-	case limit > MaxEventPageSize:
-		limit = MaxEventPageSize
+	limit, err := eventPageSize(limit)
+	if err != nil {
+		return nil, err
 	}
 	if after < 0 {
 		return nil, Invalid(FieldError{Field: "after", Message: "must not be negative", Value: after})
@@ -215,18 +223,46 @@ func (s *TicketService) AddNote(ctx context.Context, actor Actor, ticketID, cont
 	return n, nil
 }
 
-// Notes lists a ticket's notes, oldest first, for staff.
-func (s *TicketService) Notes(ctx context.Context, actor Actor, ticketID string) ([]Note, error) {
+// NotePage is one page of a ticket's notes, oldest first. Next is the note id
+// to continue after, "" on the last page.
+type NotePage struct {
+	Notes []Note
+	Next  string
+}
+
+// errNoteCursor answers an after that names no note of the ticket.
+var errNoteCursor = Errorf(CodeBadRequest, "after is not a note of this ticket: start again without it")
+
+// Notes lists a ticket's notes for staff, oldest first, strictly after the
+// note after ("" for the first page). Page sizes are those of Events.
+func (s *TicketService) Notes(ctx context.Context, actor Actor, ticketID, after string, limit int) (*NotePage, error) {
 	if err := canUseNotes(actor); err != nil {
 		return nil, err
+	}
+	limit, err := eventPageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	if after != "" {
+		if _, err := uuid.Parse(after); err != nil { // note ids are UUIDs; nothing else reaches the database
+			return nil, errNoteCursor
+		}
 	}
 	t, err := s.visibleTicket(ctx, actor, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	notes, err := s.store.Notes(ctx, t.ID)
-	if err != nil {
+	notes, err := s.store.Notes(ctx, NoteFilter{TicketID: t.ID, After: after, Limit: limit + 1})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, errNoteCursor
+	case err != nil:
 		return nil, fmt.Errorf("list notes: %w", err)
 	}
-	return notes, nil
+	page := &NotePage{Notes: notes}
+	if len(notes) > limit {
+		page.Notes = notes[:limit]
+		page.Next = page.Notes[limit-1].ID
+	}
+	return page, nil
 }

@@ -65,7 +65,8 @@ func (v *validator) ticketTags(field string, tags []string) []string {
 type EventType string
 
 // Event types. Message, note and ai_reply events carry the new row's id as
-// their new value.
+// their new value; ai_reply_started and ai_reply_failed the AI reply's id (a
+// completed reply is its message's ai_reply event).
 const (
 	EventCreated  EventType = "created"
 	EventStatus   EventType = "status"
@@ -75,6 +76,9 @@ const (
 	EventMessage  EventType = "message"
 	EventNote     EventType = "note"
 	EventAIReply  EventType = "ai_reply"
+
+	EventAIReplyStarted EventType = "ai_reply_started"
+	EventAIReplyFailed  EventType = "ai_reply_failed"
 )
 
 // Event is one entry of a ticket's history, written in the same transaction as
@@ -108,6 +112,13 @@ type EventFilter struct {
 	After           int64 // start strictly after this event id
 	Limit           int
 	IncludeInternal bool
+}
+
+// NoteFilter selects a page of a ticket's notes, oldest first by (CreatedAt, ID).
+type NoteFilter struct {
+	TicketID string
+	After    string // start strictly after this note of the ticket; "" from the first
+	Limit    int
 }
 
 // Note is a staff-only remark on a ticket. Notes live apart from messages, so
@@ -175,6 +186,7 @@ type WorkflowStore interface {
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// AddNote stores n and its internal note event, atomically.
 	AddNote(ctx context.Context, n *Note) error
-	// Notes returns a ticket's notes, oldest first.
-	Notes(ctx context.Context, ticketID string) ([]Note, error)
+	// Notes returns up to f.Limit notes of a ticket, oldest first; ErrNotFound
+	// when f.After is not a note of that ticket.
+	Notes(ctx context.Context, f NoteFilter) ([]Note, error)
 }
