@@ -318,3 +318,39 @@ func TestLiveAIReplyEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveSocketAllowedOrigin: an origin of ALLOWED_ORIGINS opens a socket,
+// another does not.
+func TestLiveSocketAllowedOrigin(t *testing.T) {
+	forEachEngineWith(t, map[string]string{"ALLOWED_ORIGINS": "https://app.example"}, func(t *testing.T, in *instance) {
+		u := in.newUser()
+		h := http.Header{"Authorization": {"Bearer " + u.Token}, "Origin": {"https://app.example"}}
+		if _, _, err := in.dialLive(t, "", h); err != nil {
+			t.Fatalf("allowed origin: %v", err)
+		}
+		h.Set("Origin", "https://app.example.evil")
+		if _, resp, err := in.dialLive(t, "", h); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("another origin: %v %v", err, resp)
+		}
+	})
+}
+
+// TestLiveStreamsPerAccount: an account holds at most 20 live streams; the
+// 21st is a 429 with a detail.
+func TestLiveStreamsPerAccount(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, in *instance) {
+		u := in.newUser()
+		for i := range 20 {
+			if s := in.openStream("/events", u.Token, nil); s.resp.StatusCode != http.StatusOK {
+				t.Fatalf("stream %d: %d", i+1, s.resp.StatusCode)
+			}
+		}
+		s := in.openStream("/events", u.Token, nil)
+		if s.resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("stream 21: %d", s.resp.StatusCode)
+		}
+		if other := in.openStream("/events", in.newUser().Token, nil); other.resp.StatusCode != http.StatusOK {
+			t.Fatalf("another account: %d", other.resp.StatusCode)
+		}
+	})
+}

@@ -41,10 +41,7 @@ const (
 )
 
 // WebSocket close codes past the standard ones, for the reasons a stream ends.
-const (
-	closeSignedOut    websocket.StatusCode = 4001 // logout, deactivation, role change: authenticate again
-	closeTooFarBehind websocket.StatusCode = 4009 // more missed events than a replay holds: reload, reconnect without since
-)
+const closeSignedOut websocket.StatusCode = 4001 // logout, deactivation, role change: authenticate again
 
 func (s *Server) liveRoutes() {
 	huma.Register(s.api, op("live-token", http.MethodPost, "/events/token",
@@ -102,13 +99,13 @@ func (s *Server) liveActor(ctx huma.Context) (support.Actor, error) {
 
 func liveEventsOperation() huma.Operation {
 	o := op(opLiveEvents, http.MethodGet, "/events", "Live ticket events as Server-Sent Events", liveTag,
-		0, liveSecurity, 400, 401)
+		0, liveSecurity, 400, 401, 409)
 	o.Description = "The events of `GET /tickets/{id}/events` for every ticket the caller may see, as they happen: " +
 		"staff see all, a customer the non-internal events of their own tickets. Each SSE message has the event's id " +
 		"as `id`, its type as `event` and the event as `data`. Reconnecting with `Last-Event-ID` (EventSource does it) " +
 		"delivers every event missed since, once. A comment every 30 s keeps proxies from closing the stream. The " +
-		"stream ends with an `end` event whose data names the reason: `signed_out` (log in again), `slow_consumer`, " +
-		"`too_far_behind` (reload, then reconnect without an id) or `shutdown`."
+		"stream ends with an `end` event whose data names the reason: `signed_out` (log in again), `slow_consumer` " +
+		"or `shutdown`. Resuming from further back than 10,000 events is a 409: reload, then reconnect without an id."
 	o.Responses = map[string]*huma.Response{
 		"200": {Description: "text/event-stream of ticket events", Content: map[string]*huma.MediaType{
 			"text/event-stream": {Schema: &huma.Schema{Type: "string"}}}},
@@ -218,14 +215,14 @@ func (s *Server) serveLiveSSE(ctx context.Context, w http.ResponseWriter, sub *l
 
 func liveSocketOperation() huma.Operation {
 	o := op(opLiveSocket, http.MethodGet, "/ws", "Live ticket events over a WebSocket", liveTag,
-		0, liveSecurity, 400, 401, 403, http.StatusUpgradeRequired)
+		0, liveSecurity, 400, 401, 403, 409, http.StatusUpgradeRequired)
 	o.Description = "Upgrade to a WebSocket that receives, as JSON text messages, the events of " +
 		"`GET /tickets/{id}/events` for every ticket the caller may see (staff: all; a customer: the non-internal " +
 		"events of their own tickets). `since=ID` first delivers every event after that id, once. Browsers " +
 		"authenticate with `?token=` from `POST /events/token`; the `Origin` must be this server's or one of " +
 		"`ALLOWED_ORIGINS`. Messages from the client are read and ignored; one over 64 KiB closes the socket with 1009. " +
 		"The server pings every 30 s. Close codes: 1001 shutdown, 1008 slow consumer, 4001 signed out (log in " +
-		"again), 4009 too far behind (reload, reconnect without since)."
+		"again). Resuming from further back than 10,000 events is a 409 before the upgrade: reload, reconnect without since."
 	o.Responses = map[string]*huma.Response{"101": {Description: "Switching Protocols: the WebSocket is open"}}
 	return o
 }
@@ -335,8 +332,6 @@ func endReason(err error) string {
 		return "signed_out"
 	case errors.Is(err, live.ErrSlowConsumer):
 		return "slow_consumer"
-	case errors.Is(err, live.ErrTooFarBehind):
-		return "too_far_behind"
 	case errors.Is(err, live.ErrClosed):
 		return "shutdown"
 	}
@@ -349,8 +344,6 @@ func closeFor(err error) (websocket.StatusCode, string) {
 		return closeSignedOut, reason
 	case "slow_consumer":
 		return websocket.StatusPolicyViolation, reason
-	case "too_far_behind":
-		return closeTooFarBehind, reason
 	case "shutdown":
 		return websocket.StatusGoingAway, reason
 	}
@@ -358,13 +351,15 @@ func closeFor(err error) (websocket.StatusCode, string) {
 }
 
 // liveError is err as an API error: a replay too long to hold is the client's
-// to resolve (reload), a closed hub is a 503.
+// to resolve (reload), a closed hub is a 503, one stream too many a 429.
 func liveError(err error) error {
 	switch {
 	case errors.Is(err, live.ErrTooFarBehind):
 		return support.Errorf(support.CodeConflict, "too many events missed: reload, then reconnect without an event id")
 	case errors.Is(err, live.ErrClosed):
 		return support.Errorf(support.CodeUnavailable, "live events are not available right now; retry")
+	case errors.Is(err, live.ErrTooManyStreams):
+		return support.Errorf(support.CodeRateLimited, "too many live streams open for this account: close one first")
 	}
 	return err
 }
@@ -381,7 +376,7 @@ func parseEventID(name, v string) (int64, error) {
 }
 
 // originAllowed: no Origin (not a browser), this server's own, or one of
-// ALLOWED_ORIGINS.
+// ALLOWED_ORIGINS ("*": any, as for CORS; the handshake still needs a token).
 func (s *Server) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -395,7 +390,7 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		return true
 	}
 	for _, allowed := range s.deps.AllowedOrigins {
-		if strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
+		if allowed == "*" || strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
 			return true
 		}
 	}
@@ -407,6 +402,9 @@ func (s *Server) originAllowed(r *http.Request) bool {
 func (s *Server) originHosts() []string {
 	hosts := make([]string, 0, len(s.deps.AllowedOrigins))
 	for _, o := range s.deps.AllowedOrigins {
+		if o == "*" {
+			return []string{"*"}
+		}
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
 			hosts = append(hosts, u.Host)
 		}

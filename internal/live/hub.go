@@ -24,6 +24,7 @@ type Options struct {
 	Batch      int           // events per read (default 500)
 	Buffer     int           // events a subscriber may have unread before it is dropped (default 256)
 	MaxReplay  int           // events a resuming subscriber may replay (default 10,000)
+	PerUser    int           // open subscriptions one user may hold (default 20)
 	Logger     *slog.Logger
 	OnDispatch func(n int) // events handed out per read, for metrics; nil: none
 }
@@ -41,6 +42,9 @@ func (o *Options) defaults() {
 	if o.MaxReplay <= 0 {
 		o.MaxReplay = 10_000
 	}
+	if o.PerUser <= 0 {
+		o.PerUser = 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -52,6 +56,8 @@ var (
 	ErrSignedOut    = errors.New("live: the account's sessions ended (logout, deactivation or role change)")
 	ErrTooFarBehind = errors.New("live: too many events to replay; reload and reconnect without a cursor")
 	ErrClosed       = errors.New("live: the server is shutting down")
+	// ErrTooManyStreams refuses a subscription past Options.PerUser.
+	ErrTooManyStreams = errors.New("live: too many live streams open for this account")
 )
 
 // Hub fans the feed out to subscribers. Its zero value is not usable: see New.
@@ -65,12 +71,14 @@ type Hub struct {
 	started bool
 	closed  bool
 	subs    map[*Subscription]struct{}
+	perUser map[string]int // open subscriptions by user
 }
 
 // New returns a Hub reading feed. Call Run before Subscribe.
 func New(feed support.FeedStore, opts Options) *Hub {
 	opts.defaults()
-	return &Hub{feed: feed, opts: opts, wake: make(chan struct{}, 1), subs: make(map[*Subscription]struct{})}
+	return &Hub{feed: feed, opts: opts, wake: make(chan struct{}, 1),
+		subs: make(map[*Subscription]struct{}), perUser: make(map[string]int)}
 }
 
 // Wake asks the hub to read the feed now; calls while a read is pending merge.
@@ -166,6 +174,9 @@ func (h *Hub) Subscribers() int {
 
 func (h *Hub) dropLocked(s *Subscription, why error) {
 	delete(h.subs, s)
+	if h.perUser[s.actor.UserID]--; h.perUser[s.actor.UserID] <= 0 {
+		delete(h.perUser, s.actor.UserID)
+	}
 	s.end(why)
 }
 

@@ -205,3 +205,22 @@ func TestMaxReplay(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamsPerUser: one user may hold PerUser subscriptions; closing one
+// makes room, and other users are not affected.
+func TestStreamsPerUser(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine, live.Options{PerUser: 2})
+			ann := support.Actor{UserID: f.customer.ID, Role: support.RoleCustomer}
+			first := f.subscribe(t, ann, 0)
+			f.subscribe(t, ann, 0)
+			if _, err := f.hub.Subscribe(t.Context(), ann, 0); !errors.Is(err, live.ErrTooManyStreams) {
+				t.Fatalf("a third stream: %v", err)
+			}
+			f.subscribe(t, support.Actor{UserID: "someone else", Role: support.RoleAgent}, 0)
+			first.Close()
+			f.subscribe(t, ann, 0)
+		})
+	}
+}

@@ -45,11 +45,16 @@ func (h *Hub) Subscribe(ctx context.Context, actor support.Actor, since int64) (
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
+	if h.perUser[actor.UserID] >= h.opts.PerUser {
+		h.mu.Unlock()
+		return nil, ErrTooManyStreams
+	}
 	until := h.pos
 	if since == 0 {
 		s.after = until
 	}
 	h.subs[s] = struct{}{}
+	h.perUser[actor.UserID]++
 	h.mu.Unlock()
 	if since > 0 {
 		if err := s.replay(ctx, until); err != nil {
