@@ -354,3 +354,18 @@ func TestLiveStreamsPerAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveMetrics: the open streams and the events handed to them are scraped.
+func TestLiveMetrics(t *testing.T) {
+	forEachEngineWith(t, map[string]string{"METRICS_ADDR": "127.0.0.1:0"}, func(t *testing.T, in *instance) {
+		url := in.serveMetrics(t)
+		u := in.newUser()
+		s := in.openStream("/events", u.Token, nil)
+		in.createTicket(u.Token, "Metrics", "count me")
+		sseNext(t, s)
+		m := scrape(t, url)
+		m.equal(t, 1, "supportd_live_streams")
+		m.atLeast(t, 1, "supportd_live_events_delivered_total")
+		m.equal(t, 0, "supportd_live_slow_consumers_total")
+	})
+}

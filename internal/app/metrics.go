@@ -33,6 +33,10 @@ func (a *App) watchMetrics(gen *llm.Chain, providers []string) {
 	a.Metrics.WatchDB(a.DB.Engine(), a.DB.SQL().Stats)
 	a.Metrics.WatchBreakers(providers, gen.BreakerState)
 	a.Metrics.WatchRateLimitFallbacks(a.Limiter.Fallbacks)
+	a.Metrics.WatchLive(func() (int, uint64, uint64) {
+		s := a.Live.Stats()
+		return s.Streams, s.Delivered, s.Slow
+	})
 }
 
 // serveMetrics serves GET /metrics on METRICS_ADDR, apart from the public port,

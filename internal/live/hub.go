@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/supportd/supportd/internal/support"
@@ -72,6 +73,21 @@ type Hub struct {
 	closed  bool
 	subs    map[*Subscription]struct{}
 	perUser map[string]int // open subscriptions by user
+
+	delivered atomic.Uint64 // events queued for a subscriber
+	slow      atomic.Uint64 // subscribers dropped for falling behind
+}
+
+// Stats are the hub's figures for metrics.
+type Stats struct {
+	Streams   int    // open subscriptions
+	Delivered uint64 // events queued for subscribers, since start
+	Slow      uint64 // subscribers dropped for falling behind, since start
+}
+
+// Stats returns the hub's figures now.
+func (h *Hub) Stats() Stats {
+	return Stats{Streams: h.Subscribers(), Delivered: h.delivered.Load(), Slow: h.slow.Load()}
 }
 
 // New returns a Hub reading feed. Call Run before Subscribe.
@@ -143,9 +159,15 @@ func (h *Hub) dispatch(events []support.FeedEvent) {
 	defer h.mu.Unlock()
 	for i := range events {
 		for s := range h.subs {
-			if s.actor.Sees(&events[i]) && !s.offer(events[i]) {
-				h.dropLocked(s, ErrSlowConsumer)
+			if !s.actor.Sees(&events[i]) {
+				continue
 			}
+			if !s.offer(events[i]) {
+				h.slow.Add(1)
+				h.dropLocked(s, ErrSlowConsumer)
+				continue
+			}
+			h.delivered.Add(1)
 		}
 	}
 	h.pos = events[len(events)-1].Cursor

@@ -62,3 +62,22 @@ func (m *Metrics) WatchRateLimitFallbacks(fallbacks func() uint64) {
 		Help: "Requests rate-limited on this instance only because Redis (the shared limits) failed."},
 		func() float64 { return float64(fallbacks()) }))
 }
+
+// WatchLive reports the live streams (/ws, /events) at scrape time: how many
+// are open, how many events they were handed, how many were dropped as too slow.
+func (m *Metrics) WatchLive(stats func() (open int, delivered, slow uint64)) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "supportd_live_streams",
+			Help: "Live event streams (WebSocket and SSE) open on this instance."},
+			func() float64 { n, _, _ := stats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportd_live_events_delivered_total",
+			Help: "Ticket events handed to live streams on this instance."},
+			func() float64 { _, d, _ := stats(); return float64(d) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportd_live_slow_consumers_total",
+			Help: "Live streams dropped because their client fell more than 256 events behind."},
+			func() float64 { _, _, s := stats(); return float64(s) }),
+	)
+}
