@@ -18,11 +18,13 @@ import (
 	"github.com/supportd/supportd/internal/httpapi"
 	"github.com/supportd/supportd/internal/live"
 	"github.com/supportd/supportd/internal/metrics"
+	"github.com/supportd/supportd/internal/netguard"
 	"github.com/supportd/supportd/internal/ratelimit"
 	"github.com/supportd/supportd/internal/relay"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
 	"github.com/supportd/supportd/internal/telemetry"
+	"github.com/supportd/supportd/internal/webhook/secretbox"
 )
 
 // App is a wired supportd instance.
@@ -36,6 +38,7 @@ type App struct {
 	Audit     *support.Auditor
 	Export    *support.Exporter
 	Assistant *support.Assistant
+	Webhooks  *support.WebhookService
 	Server    *httpapi.Server
 	Limiter   *ratelimit.Limiter // request rate limits; Fallbacks counts requests limited locally in a Redis outage
 	redis     io.Closer          // nil without REDIS_URL
@@ -72,6 +75,9 @@ type Options struct {
 	// Tracer receives the spans instead of the provider OTEL_EXPORTER_OTLP_ENDPOINT
 	// configures; tests record them with it.
 	Tracer trace.TracerProvider
+	// Resolver looks up webhook endpoints' hosts; default net.DefaultResolver.
+	// Tests pass a stub, so no lookup leaves the machine.
+	Resolver netguard.Resolver
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -154,6 +160,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
 	a.Limiter = ratelimit.New(limits)
+	if a.Webhooks, err = newWebhooks(a, key, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
 	lv := newLive(a)
 	a.Live = lv.hub
 	a.watchMetrics(gen, providers)
@@ -161,7 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
 		"login", rl.Login.String(), "write", rl.Write.String(), "shared_through_redis", a.Limiter.Shared(),
 		"trusted_proxies", len(cfg.Limits.TrustedProxies), "cors_origins", cfg.Limits.AllowedOrigins)
-	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Audit: a.Audit, Export: a.Export, Assistant: a.Assistant, DB: db,
+	a.Server = httpapi.New(httpapi.Deps{Log: log, Auth: a.Auth, Tickets: a.Tickets, KB: a.KB, Audit: a.Audit, Export: a.Export, Assistant: a.Assistant, Webhooks: a.Webhooks, DB: db,
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
@@ -234,6 +244,21 @@ const relayTTL = 10 * time.Minute
 
 // newID returns a time-ordered UUIDv7, which keeps B-tree inserts local.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// newWebhooks builds the webhook endpoint service: secrets sealed under a key
+// derived from the JWT signing key, URLs checked against WEBHOOK_ALLOW_PRIVATE.
+func newWebhooks(a *App, key string, opts Options) (*support.WebhookService, error) {
+	box, err := secretbox.New([]byte(key))
+	if err != nil {
+		return nil, err
+	}
+	if n := len(a.Config.Webhooks.AllowPrivate); n > 0 {
+		a.Log.Info("webhooks: endpoints may have the addresses WEBHOOK_ALLOW_PRIVATE lists", "prefixes", n)
+	}
+	return support.NewWebhookService(support.WebhookDeps{Store: a.DB, Sealer: box,
+		Policy: netguard.New(netguard.Options{Allow: a.Config.Webhooks.AllowPrivate}), Resolver: opts.Resolver,
+		Audit: a.Audit, Log: a.Log, Now: opts.Now, NewID: newID}), nil
+}
 
 func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
 	if cfg.SecretKey == config.ExampleSecretKey {

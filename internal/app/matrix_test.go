@@ -47,6 +47,7 @@ type mxWorld struct {
 	callers [mxCallers]user // the anonymous caller is the zero user
 	ticket  string          // the customer's ticket, with one message
 	article string          // a knowledge-base article
+	webhook string          // a webhook endpoint
 }
 
 // mxRequest is one cell's request.
@@ -101,6 +102,20 @@ func (c *mxCell) freshTicket() string {
 // freshArticle is a new article, for a cell that changes or deletes one.
 func (c *mxCell) freshArticle() string {
 	return mxCreateArticle(c.t, c.in, c.w.callers[mxAgent].Token)
+}
+
+// freshWebhook is a new webhook endpoint, for a cell that changes, rotates or deletes one.
+func (c *mxCell) freshWebhook() string {
+	return mxCreateWebhook(c.t, c.in, c.w.callers[mxAdmin].Token)
+}
+
+func mxCreateWebhook(t *testing.T, in *instance, adminToken string) string {
+	t.Helper()
+	r := in.call(http.MethodPost, "/admin/webhooks", adminToken, map[string]any{"url": "https://hooks.example.com/matrix"})
+	expect(t, r, http.StatusCreated)
+	var w webhookJSON
+	r.json(t, &w)
+	return w.ID
 }
 
 func mxCreateArticle(t *testing.T, in *instance, staffToken string) string {
@@ -289,6 +304,31 @@ func mxRows() []mxRow {
 		{method: "GET", path: "/admin/audit", op: "list-audit", want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
 			req: func(c *mxCell) mxRequest { return c.as("/admin/audit", nil) }},
 
+		// Webhook endpoints: admins only, 403 for everyone else signed in before any
+		// endpoint is looked at. Each cell that changes one has its own.
+		{method: "GET", path: "/admin/webhooks", op: "list-webhooks", want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/admin/webhooks", nil) }},
+		{method: "POST", path: "/admin/webhooks", op: "create-webhook", want: [mxCallers]int{s401, s403, s403, s403, s201, s401},
+			req: func(c *mxCell) mxRequest {
+				return c.as("/admin/webhooks", map[string]any{"url": "https://hooks.example.com/matrix", "event_types": []string{"message"}})
+			}},
+		{method: "GET", path: "/admin/webhooks/{id}", op: "get-webhook", want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/admin/webhooks/"+c.w.webhook, nil) }},
+		{method: "GET", path: "/admin/webhooks/{id}", op: "get-webhook", variant: "no such endpoint",
+			want: [mxCallers]int{s401, s403, s403, s403, s404, s401},
+			req:  func(c *mxCell) mxRequest { return c.as("/admin/webhooks/"+uuid.NewString(), nil) }},
+		{method: "PATCH", path: "/admin/webhooks/{id}", op: "update-webhook", want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
+			req: func(c *mxCell) mxRequest {
+				return c.as("/admin/webhooks/"+c.freshWebhook(), map[string]any{"internal": true, "description": "Changed by the matrix"})
+			}},
+		{method: "DELETE", path: "/admin/webhooks/{id}", op: "delete-webhook", want: [mxCallers]int{s401, s403, s403, s403, s204, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/admin/webhooks/"+c.freshWebhook(), nil) }},
+		{method: "POST", path: "/admin/webhooks/{id}/rotate-secret", op: "rotate-webhook-secret",
+			want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
+			req: func(c *mxCell) mxRequest {
+				return c.as("/admin/webhooks/"+c.freshWebhook()+"/rotate-secret", map[string]any{"grace_seconds": 60})
+			}},
+
 		// Tickets. Customers list and open their own; staff see every ticket. A ticket the
 		// caller may not see is 404, exactly as a missing one.
 		{method: "GET", path: "/tickets", op: "list-tickets", want: [mxCallers]int{s401, s200, s200, s200, s200, s401},
@@ -471,6 +511,7 @@ func mxSetUp(t *testing.T, in *instance) *mxWorld {
 	expect(t, in.call(http.MethodPost, "/tickets/"+w.ticket+"/notes", w.callers[mxAgent].Token,
 		map[string]string{"content": "Internal: a note on the fixture"}), http.StatusCreated)
 	w.article = mxCreateArticle(t, in, w.callers[mxAgent].Token)
+	w.webhook = mxCreateWebhook(t, in, w.callers[mxAdmin].Token)
 	return w
 }
 

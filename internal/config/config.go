@@ -53,6 +53,8 @@ type Config struct {
 	Metrics MetricsConfig // Prometheus endpoint (metrics.go)
 	Stream  StreamConfig  // how reply streams are written (stream.go)
 	Tracing TracingConfig // OpenTelemetry export (tracing.go)
+	// Webhooks: which private addresses endpoints may have (webhooks.go)
+	Webhooks WebhooksConfig
 }
 
 // Dev reports whether supportd runs in development mode.
@@ -89,6 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Metrics:         loadMetrics(&r),
 		Stream:          loadStream(&r),
 		Tracing:         loadTracing(&r),
+		Webhooks:        loadWebhooks(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production

@@ -39,6 +39,7 @@ func apiTags() []*huma.Tag {
 		{Name: "assistant", Description: "The AI assistant's replies, streamed as Server-Sent Events."},
 		{Name: "knowledge base", Description: "Help-center articles: everyone signed in reads and searches; agents and admins write."},
 		{Name: "admin", Description: "Accounts and roles, for admins: create agents, change roles, deactivate, end sessions."},
+		{Name: "webhooks", Description: "Webhook endpoints, for admins: where ticket events are sent, signed as Standard Webhooks; secrets shown once, rotated with a grace period."},
 		{Name: "live", Description: "Ticket events as they happen, over a WebSocket (/ws) or Server-Sent Events (/events)."},
 		{Name: "operations", Description: "Liveness and readiness probes."},
 	}

@@ -52,6 +52,20 @@ func (s *Server) routes() {
 		"The audit log: logins, failed logins, role changes, deactivations, sessions ended, knowledge-base changes (admins)",
 		adminTag, 0, authenticated, 400, 401, 403, 422), s.listAudit)
 
+	// Webhook endpoints: admins only, like accounts. Secrets appear only in the
+	// answers to a registration and a rotation.
+	huma.Register(api, op("list-webhooks", http.MethodGet, "/admin/webhooks", "List webhook endpoints, newest first (admins)",
+		webhooksTag, 0, authenticated, 400, 401, 403, 422), s.listWebhooks)
+	huma.Register(api, createWebhookOperation(), s.createWebhook)
+	huma.Register(api, op("get-webhook", http.MethodGet, "/admin/webhooks/{id}", "A webhook endpoint, without its secret (admins)",
+		webhooksTag, 0, authenticated, 401, 403, 404), s.getWebhook)
+	huma.Register(api, op("update-webhook", http.MethodPatch, "/admin/webhooks/{id}",
+		"Change a webhook endpoint's URL, description, event types or internal flag, or disable or re-enable it (admins)",
+		webhooksTag, 0, authenticated, 401, 403, 404, 413, 415, 422), s.updateWebhook)
+	huma.Register(api, op("delete-webhook", http.MethodDelete, "/admin/webhooks/{id}", "Delete a webhook endpoint (admins)",
+		webhooksTag, http.StatusNoContent, authenticated, 401, 403, 404), s.deleteWebhook)
+	huma.Register(api, rotateWebhookSecretOperation(), s.rotateWebhookSecret)
+
 	// Tickets and their threads.
 	huma.Register(api, listTicketsOperation(), s.listTickets)
 	huma.Register(api, op("create-ticket", http.MethodPost, "/tickets", "Open a ticket", "tickets", http.StatusCreated, authenticated, 401, 413, 422), s.createTicket)

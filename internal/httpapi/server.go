@@ -34,6 +34,7 @@ type Deps struct {
 	Audit     *support.Auditor
 	Export    *support.Exporter
 	Assistant *support.Assistant
+	Webhooks  *support.WebhookService
 	DB        Pinger
 	Version   string
 	PublicURL string // base for absolute links; empty: relative links (never from the request's Host)

@@ -63,9 +63,10 @@ var (
 
 // Hub fans the feed out to subscribers. Its zero value is not usable: see New.
 type Hub struct {
-	feed support.FeedStore
-	opts Options
-	wake chan struct{}
+	feed  support.FeedStore
+	opts  Options
+	wake  chan struct{}
+	ready chan struct{} // closed once Run has read the feed's head
 
 	mu      sync.Mutex
 	pos     support.FeedCursor // the feed has been handed out up to here
@@ -93,7 +94,7 @@ func (h *Hub) Stats() Stats {
 // New returns a Hub reading feed. Call Run before Subscribe.
 func New(feed support.FeedStore, opts Options) *Hub {
 	opts.defaults()
-	return &Hub{feed: feed, opts: opts, wake: make(chan struct{}, 1),
+	return &Hub{feed: feed, opts: opts, wake: make(chan struct{}, 1), ready: make(chan struct{}),
 		subs: make(map[*Subscription]struct{}), perUser: make(map[string]int)}
 }
 
@@ -115,6 +116,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.pos, h.started = head, true
 	h.mu.Unlock()
+	close(h.ready)
 	defer h.closeAll(ErrClosed)
 	tick := time.NewTicker(h.opts.Poll)
 	defer tick.Stop()

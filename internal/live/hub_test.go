@@ -60,21 +60,15 @@ func newFixture(t *testing.T, engine string, opts live.Options) *fixture {
 	return &fixture{db: db, hub: hub, customer: u, ticket: tk}
 }
 
-// subscribe retries while the hub is still starting.
+// subscribe opens a subscription (waiting, as Subscribe does, for the hub to start).
 func (f *fixture) subscribe(t *testing.T, a support.Actor, since int64) *live.Subscription {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		s, err := f.hub.Subscribe(t.Context(), a, since)
-		if err == nil {
-			t.Cleanup(s.Close)
-			return s
-		}
-		if !errors.Is(err, live.ErrClosed) || time.Now().After(deadline) {
-			t.Fatalf("Subscribe: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	s, err := f.hub.Subscribe(t.Context(), a, since)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
 	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 func (f *fixture) message(t *testing.T) {

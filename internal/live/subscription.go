@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/supportd/supportd/internal/support"
 )
+
+// startWait is how long Subscribe waits for a hub that has not started yet.
+const startWait = 5 * time.Second
 
 // Subscription is one client's view of the feed: the events its actor may
 // see, in feed order, each once. Read them with Next; Close when the client
@@ -39,6 +43,13 @@ func (h *Hub) Subscribe(ctx context.Context, actor support.Actor, since int64) (
 			return nil, fmt.Errorf("live: cursor of event %d: %w", since, err)
 		}
 		s.after = at
+	}
+	// A request arriving while the instance starts waits for the hub a moment.
+	select {
+	case <-h.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(startWait):
 	}
 	h.mu.Lock()
 	if !h.started || h.closed {

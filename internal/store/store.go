@@ -55,6 +55,7 @@ type statements struct {
 	uq auditQueries   // audit_queries.sql
 	dq deskQueries    // desk_queries.sql
 	fq feedQueries    // feed_queries.sql
+	wq webhookQueries // webhook_queries.sql
 }
 
 // loadStatements reads the embedded query files into their sets.
@@ -62,7 +63,7 @@ func loadStatements() (statements, error) {
 	var s statements
 	err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &s.q, "kb_queries.sql": &s.kq,
 		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq,
-		"feed_queries.sql": &s.fq})
+		"feed_queries.sql": &s.fq, "webhook_queries.sql": &s.wq})
 	return s, err
 }
 

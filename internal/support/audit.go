@@ -28,6 +28,11 @@ const (
 	AuditArticleCreated  = "kb.article_created"
 	AuditArticleUpdated  = "kb.article_updated"
 	AuditArticleDeleted  = "kb.article_deleted"
+
+	AuditWebhookCreated       = "webhook.created"
+	AuditWebhookUpdated       = "webhook.updated"
+	AuditWebhookDeleted       = "webhook.deleted"
+	AuditWebhookSecretRotated = "webhook.secret_rotated"
 )
 
 // AuditEntry is one recorded action. ActorID is empty for an anonymous one (a
@@ -37,7 +42,7 @@ type AuditEntry struct {
 	At         time.Time
 	Action     string
 	ActorID    string
-	TargetType string // "user", "session", "article"
+	TargetType string // "user", "session", "article", "webhook"
 	TargetID   string
 	ClientIP   string
 	RequestID  string

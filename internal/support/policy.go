@@ -188,3 +188,12 @@ func canReadAudit(a Actor) error {
 	}
 	return nil
 }
+
+// canManageWebhooks lets only admins register, read, change, rotate and delete
+// webhook endpoints (and so mark one internal, to receive staff-only events).
+func canManageWebhooks(a Actor) error {
+	if a.Role != RoleAdmin {
+		return Errorf(CodeForbidden, "Only admins can manage webhooks")
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+package config
+
+import (
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestWebhookAllowPrivate(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || len(c.Webhooks.AllowPrivate) != 0 {
+		t.Fatalf("default: %+v, %v; want nothing allowed", c.Webhooks, err)
+	}
+	c, err = Load(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": " 127.0.0.1/32, ::1 ,10.1.0.0/16"}))
+	want := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("10.1.0.0/16")}
+	if err != nil || !reflect.DeepEqual(c.Webhooks.AllowPrivate, want) {
+		t.Fatalf("list: %v, %v; want %v", c.Webhooks.AllowPrivate, err, want)
+	}
+	for _, bad := range []string{"localhost", "10.0.0.1/8", "300.1.1.1", "fe80::1%eth0"} {
+		_, err = Load(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": bad}))
+		if err == nil || !strings.Contains(err.Error(), "WEBHOOK_ALLOW_PRIVATE") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("WEBHOOK_ALLOW_PRIVATE=%s: error %v, want one line naming the variable", bad, err)
+		}
+	}
+}
