@@ -52,9 +52,11 @@ type App struct {
 	stopPruner context.CancelFunc
 	prunerDone chan struct{}
 	// Live notifications (live.go): the hub and its listener.
-	Live     *live.Hub
-	stopLive context.CancelFunc
-	liveDone chan struct{}
+	Live         *live.Hub
+	stopLive     context.CancelFunc
+	liveDone     chan struct{}
+	feedNotifier chan struct{} // this instance committed events: NOTIFY the others
+
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.

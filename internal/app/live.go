@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 
 	"github.com/supportd/supportd/internal/live"
 	"github.com/supportd/supportd/internal/store"
@@ -12,7 +13,14 @@ import (
 // commits wake it in process, other instances' through PostgreSQL (Start).
 func newLive(a *App) httpLive {
 	hub := live.New(a.DB, live.Options{Logger: a.Log})
-	a.DB.OnEventsCommitted(hub.Wake)
+	a.feedNotifier = make(chan struct{}, 1)
+	a.DB.OnEventsCommitted(func() {
+		hub.Wake()
+		select { // tell the other instances (runFeedNotifier), merging with a pending notice
+		case a.feedNotifier <- struct{}{}:
+		default:
+		}
+	})
 	a.Auth.WatchAccounts(accountWatcher{hub: hub, db: a.DB, a: a})
 	return httpLive{hub: hub, access: support.NewLiveAccess(a.DB, a.Auth)}
 }
@@ -20,6 +28,23 @@ func newLive(a *App) httpLive {
 type httpLive struct {
 	hub    *live.Hub
 	access *support.LiveAccess
+}
+
+// runFeedNotifier sends one NOTIFY at a time for this instance's commits of
+// events: those that commit while one is on its way share the next, so under
+// load the notices cost a few statements a second, whatever the write rate,
+// and writers never wait for PostgreSQL's notify lock. Until ctx ends.
+func (a *App) runFeedNotifier(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.feedNotifier:
+			if err := a.DB.NotifyFeed(ctx); err != nil && ctx.Err() == nil {
+				a.Log.WarnContext(ctx, "telling other instances of new events failed; they see them at their next poll", "error", err)
+			}
+		}
+	}
 }
 
 // accountWatcher ends the live streams of an account whose sessions ended or
@@ -52,18 +77,20 @@ func (a *App) StartLive(ctx context.Context) {
 	hub := a.Live
 	go func() {
 		defer close(done)
-		listened := make(chan struct{})
-		go func() {
-			defer close(listened)
+		var helpers sync.WaitGroup
+		helpers.Go(func() {
 			a.DB.Listen(lctx, hub.Wake, func(userID string) {
 				hub.CloseUser(userID)
 				a.Auth.ForgetAccount(userID)
 			}, a.Log)
-		}()
+		})
+		if a.DB.Engine() == "postgres" {
+			helpers.Go(func() { a.runFeedNotifier(lctx) })
+		}
 		if err := hub.Run(lctx); err != nil {
 			a.Log.Error("live notifications stopped", "error", err)
 		}
 		stop()
-		<-listened
+		helpers.Wait()
 	}()
 }

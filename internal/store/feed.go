@@ -153,8 +153,8 @@ func (db *DB) ConsumeLiveToken(ctx context.Context, hash string, now time.Time) 
 }
 
 // OnEventsCommitted calls fn after each transaction that wrote ticket events
-// commits, so this instance's live streams hear of them at once (other
-// instances hear through PostgreSQL's NOTIFY). Wiring only: call it before the
+// commits, so this instance's live streams hear of them at once (and other
+// instances through NotifyFeed). Wiring only: call it before the
 // store is used.
 func (db *DB) OnEventsCommitted(fn func()) { db.eventsCommitted = fn }
 
@@ -164,6 +164,17 @@ func (db *DB) eventsWritten() {
 	if db.eventsCommitted != nil {
 		db.eventsCommitted()
 	}
+}
+
+// NotifyFeed tells every instance listening on PostgreSQL (Listen) that
+// events committed: a statement of its own, after the commits it announces, so
+// that writers never take PostgreSQL's notify lock. Nothing on SQLite.
+func (db *DB) NotifyFeed(ctx context.Context) error {
+	if db.dialect.engine != postgresDialect.engine {
+		return nil
+	}
+	_, err := db.sql.ExecContext(ctx, "SELECT pg_notify('"+FeedChannel+"', '')")
+	return db.translate("notify feed", err)
 }
 
 // NotifyAccountChanged tells every instance listening on PostgreSQL
@@ -177,8 +188,8 @@ func (db *DB) NotifyAccountChanged(ctx context.Context, userID string) error {
 	return db.translate("notify account changed", err)
 }
 
-// The channels of PostgreSQL's notifications: the feed's trigger (migration
-// 00011) notifies FeedChannel; NotifyAccountChanged, AccountsChannel.
+// The channels of PostgreSQL's notifications: NotifyFeed and
+// NotifyAccountChanged.
 const (
 	FeedChannel     = "supportd_feed"
 	AccountsChannel = "supportd_accounts"

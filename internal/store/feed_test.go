@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -173,6 +174,49 @@ func TestLiveTokens(t *testing.T) {
 			if _, _, err := db.ConsumeLiveToken(ctx, h, now); !errors.Is(err, support.ErrNotFound) {
 				t.Errorf("consume %s again: %v", h, err)
 			}
+		}
+	})
+}
+
+// TestListenHearsNotifications: on PostgreSQL, Listen calls onFeed once it
+// listens and for each NotifyFeed, and onAccount with the user of each
+// NotifyAccountChanged, from any connection.
+func TestListenHearsNotifications(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		if db.Engine() != "postgres" {
+			t.Skip("SQLite serves one instance, told in process")
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		feed, accounts := make(chan struct{}, 10), make(chan string, 10)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			db.Listen(ctx, func() { feed <- struct{}{} }, func(id string) { accounts <- id }, slog.New(slog.DiscardHandler))
+		}()
+		defer func() { cancel(); <-done }()
+		wait := func(what string) {
+			t.Helper()
+			select {
+			case <-feed:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no feed call: %s", what)
+			}
+		}
+		wait("listening")
+		if err := db.NotifyFeed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wait("after NotifyFeed")
+		if err := db.NotifyAccountChanged(ctx, "user-1"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case id := <-accounts:
+			if id != "user-1" {
+				t.Fatalf("account %q", id)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no account call")
 		}
 	})
 }

@@ -8,9 +8,10 @@
 -- (pg_snapshot_xmin): an event shown later always has a larger (tx, id), and
 -- "after a cursor" never skips one. ticket_events_feed_idx serves that order.
 --
--- A statement trigger wakes every instance's reader when events commit
--- (NOTIFY is delivered at commit, once per channel and payload per
--- transaction); the readers also poll, so a lost notification costs latency.
+-- Other instances' readers are woken by a NOTIFY each instance sends after its
+-- commits (store.NotifyFeed, coalesced), not by a trigger: a transaction that
+-- notifies takes PostgreSQL's global notify lock at commit, which would make
+-- every write take turns. The readers also poll, so a lost wake-up costs latency.
 --
 -- AI replies publish when they start and when they fail (a completed reply is
 -- its message's ai_reply event): triggers on ai_replies write those events in
@@ -23,17 +24,6 @@
 -- +goose Up
 ALTER TABLE ticket_events ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX ticket_events_feed_idx ON ticket_events (tx, id);
-
--- +goose StatementBegin
-CREATE FUNCTION ticket_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('supportd_feed', '');
-    RETURN NULL;
-END;
-$$;
--- +goose StatementEnd
-CREATE TRIGGER ticket_events_notify AFTER INSERT ON ticket_events
-    FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_notify();
 
 ALTER TABLE ticket_events DROP CONSTRAINT ticket_events_type_check;
 ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_type_check CHECK (type IN ('created', 'status', 'priority',
@@ -74,7 +64,5 @@ DELETE FROM ticket_events WHERE type IN ('ai_reply_started', 'ai_reply_failed');
 ALTER TABLE ticket_events DROP CONSTRAINT ticket_events_type_check;
 ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_type_check CHECK (type IN ('created', 'status', 'priority',
     'assignee', 'tags', 'message', 'note', 'ai_reply'));
-DROP TRIGGER ticket_events_notify ON ticket_events;
-DROP FUNCTION ticket_events_notify();
 DROP INDEX ticket_events_feed_idx;
 ALTER TABLE ticket_events DROP COLUMN tx;
