@@ -33,7 +33,11 @@ func (q *feedQueries) targets() map[string]*string {
 // engine (migration 00011 says why), and the customer and upper bounds are
 // optional. Values are always bound parameters.
 
-const feedColumns = `e.id, e.ticket_id, e.actor_id, e.type, e.old_value, e.new_value, e.internal, e.created_at, t.customer_id`
+// The ticket's customer is read per returned row by primary key: a join let
+// the planner hash every ticket for a page of a few events (0.8 cores of
+// PostgreSQL at 100 events/s in bench/live).
+const feedColumns = `e.id, e.ticket_id, e.actor_id, e.type, e.old_value, e.new_value, e.internal, e.created_at,
+       (SELECT t.customer_id FROM tickets t WHERE t.id = e.ticket_id)`
 
 // Feed returns the events f selects, in feed order. The result is never nil.
 func (db *DB) Feed(ctx context.Context, f support.FeedFilter) ([]support.FeedEvent, error) {
@@ -65,7 +69,7 @@ func (db *DB) feedQuery(f support.FeedFilter) (string, []any) {
 		b.add(position + " <= " + cursor(f.Until))
 	}
 	if f.CustomerID != "" {
-		b.add("t.customer_id = " + b.arg(f.CustomerID))
+		b.add("e.ticket_id IN (SELECT id FROM tickets WHERE customer_id = " + b.arg(f.CustomerID) + ")")
 	}
 	if !f.IncludeInternal {
 		b.add("NOT e.internal")
@@ -74,7 +78,7 @@ func (db *DB) feedQuery(f support.FeedFilter) (string, []any) {
 	if pg {
 		order = "e.tx, e.id"
 	}
-	return "SELECT " + feedColumns + ", " + tx + "\nFROM ticket_events e JOIN tickets t ON t.id = e.ticket_id\nWHERE " +
+	return "SELECT " + feedColumns + ", " + tx + "\nFROM ticket_events e\nWHERE " +
 		strings.Join(b.where, "\n  AND ") + "\nORDER BY " + order + "\nLIMIT " + strconv.Itoa(f.Limit), b.args
 }
 
