@@ -336,9 +336,12 @@ func TestMetricsCountRedisFallbacks(t *testing.T) {
 	expect(t, in.call(http.MethodPost, "/auth/login", "", map[string]string{"username": usr.Email, "password": "wrong password"}),
 		http.StatusUnauthorized)
 	m := scrape(t, endpoint)
+	// At least once each: during an outage the shared counters are probed again
+	// every second, so a slow machine (a login's hashing, REDIS_TIMEOUT) may count
+	// a second failure.
 	m.atLeast(t, 1, "supportd_relay_failures_total", "op", "publish")
-	m.equal(t, 1, "supportd_relay_failures_total", "op", "slots")
-	m.equal(t, 1, "supportd_relay_failures_total", "op", "login_count")
+	m.atLeast(t, 1, "supportd_relay_failures_total", "op", "slots")
+	m.atLeast(t, 1, "supportd_relay_failures_total", "op", "login_count")
 	m.atLeast(t, 1, "supportd_rate_limit_redis_fallbacks_total")
 }
 
