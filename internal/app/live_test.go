@@ -369,3 +369,28 @@ func TestLiveMetrics(t *testing.T) {
 		m.equal(t, 0, "supportd_live_slow_consumers_total")
 	})
 }
+
+// TestLiveSSEWithToken: EventSource, which cannot send headers, opens /events
+// with a live token from the URL the token response gives, once.
+func TestLiveSSEWithToken(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, in *instance) {
+		u := in.newUser()
+		r := in.call(http.MethodPost, "/events/token", u.Token, nil)
+		expect(t, r, http.StatusCreated)
+		var tok struct {
+			EventsURL string `json:"events_url"`
+		}
+		r.json(t, &tok)
+		s := in.openStream(tok.EventsURL, "", nil)
+		if s.resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", tok.EventsURL, s.resp.StatusCode)
+		}
+		tk := in.createTicket(u.Token, "Token", "opened with a live token")
+		if e := decodeLive(t, []byte(sseNext(t, s).Data)); e.TicketID != tk.ID || e.Type != "created" {
+			t.Fatalf("event %+v", e)
+		}
+		if again := in.openStream(tok.EventsURL, "", nil); again.resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("the token used again: %d", again.resp.StatusCode)
+		}
+	})
+}
