@@ -147,7 +147,10 @@ func TestLoginLockoutSharedAndRedisOutage(t *testing.T) {
 	}
 	proxy := newTCPProxy(t, u.Host)
 	u.Host = proxy.addr
-	env := map[string]string{"REDIS_URL": u.String(), "LOGIN_MAX_FAILURES": "4"}
+	// REDIS_TIMEOUT well above a loaded machine's pauses: a shared count must fail
+	// only when the proxy is down (1 s split the count under the full suite). The
+	// outage phase waits it out on each probe, so the test takes a few seconds.
+	env := map[string]string{"REDIS_URL": u.String(), "LOGIN_MAX_FAILURES": "4", "REDIS_TIMEOUT": "3s"}
 	clk := newClock()
 	// Separate SQLite databases: the counts are keyed by the email, account or not,
 	// so only Redis joins the two instances.
