@@ -80,10 +80,22 @@ func startProcess(t *testing.T, env map[string]string) *process {
 	}
 }
 
+// post sends body as JSON and fails the test unless the answer is a 2xx.
 func (p *process) post(t *testing.T, path, token string, body any) map[string]any {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, p.base+path, strings.NewReader(string(b)))
+	status, out := postJSON(t, p.base+path, token, string(b))
+	if status/100 != 2 {
+		t.Fatalf("POST %s: %d %v", path, status, out)
+	}
+	return out
+}
+
+// postJSON POSTs a JSON body, with a bearer token unless it is "", and returns
+// the status and the decoded answer.
+func postJSON(t *testing.T, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -95,10 +107,7 @@ func (p *process) post(t *testing.T, path, token string, body any) map[string]an
 	defer resp.Body.Close()
 	var out map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
-	}
-	return out
+	return resp.StatusCode, out
 }
 
 type wireEvent struct {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -192,18 +191,7 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		}
 	}
 	post := func(path, token, body string) map[string]any {
-		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
+		_, out := postJSON(t, base+path, token, body)
 		return out
 	}
 	tk := post("/tickets", tok, `{"title":"Anything about the weather?"}`)["id"].(string)

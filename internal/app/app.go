@@ -166,8 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	lv := newLive(a)
-	a.Live = lv.hub
+	liveAccess := newLive(a)
 	a.watchMetrics(gen, providers)
 	rl := cfg.Limits.Rate
 	log.Info("request rate limits", "user", rl.User.String(), "ip", rl.IP.String(), "signup", rl.Signup.String(),
@@ -177,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
-		Tracer: tracer, Live: httpapi.LiveDeps{Hub: lv.hub, Access: lv.access}})
+		Tracer: tracer, Live: httpapi.LiveDeps{Hub: a.Live, Access: liveAccess}})
 	return a, nil
 }
 

@@ -5,29 +5,24 @@ import (
 	"sync"
 
 	"github.com/supportd/supportd/internal/live"
-	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
 )
 
-// newLive builds the live notifications' hub (issue 12): this instance's
-// commits wake it in process, other instances' through PostgreSQL (Start).
-func newLive(a *App) httpLive {
-	hub := live.New(a.DB, live.Options{Logger: a.Log})
+// newLive builds the live notifications' hub (issue 12) into a.Live and
+// returns the service of their handshake tokens: this instance's commits wake
+// the hub in process, other instances' through PostgreSQL (StartLive).
+func newLive(a *App) *support.LiveAccess {
+	a.Live = live.New(a.DB, live.Options{Logger: a.Log})
 	a.feedNotifier = make(chan struct{}, 1)
 	a.DB.OnEventsCommitted(func() {
-		hub.Wake()
+		a.Live.Wake()
 		select { // tell the other instances (runFeedNotifier), merging with a pending notice
 		case a.feedNotifier <- struct{}{}:
 		default:
 		}
 	})
-	a.Auth.WatchAccounts(accountWatcher{hub: hub, db: a.DB, a: a})
-	return httpLive{hub: hub, access: support.NewLiveAccess(a.DB, a.Auth)}
-}
-
-type httpLive struct {
-	hub    *live.Hub
-	access *support.LiveAccess
+	a.Auth.WatchAccounts(accountWatcher{a})
+	return support.NewLiveAccess(a.DB, a.Auth)
 }
 
 // runFeedNotifier sends one NOTIFY at a time for this instance's commits of
@@ -50,15 +45,11 @@ func (a *App) runFeedNotifier(ctx context.Context) {
 // accountWatcher ends the live streams of an account whose sessions ended or
 // whose role or status changed: here at once, on other instances through a
 // notification (StartLive's listener).
-type accountWatcher struct {
-	hub *live.Hub
-	db  *store.DB
-	a   *App
-}
+type accountWatcher struct{ a *App }
 
 func (w accountWatcher) AccountChanged(ctx context.Context, userID string) {
-	w.hub.CloseUser(userID)
-	if err := w.db.NotifyAccountChanged(context.WithoutCancel(ctx), userID); err != nil {
+	w.a.Live.CloseUser(userID)
+	if err := w.a.DB.NotifyAccountChanged(context.WithoutCancel(ctx), userID); err != nil {
 		w.a.Log.WarnContext(ctx, "telling other instances of an account change failed; their live streams of it end within the actor cache's lifetime",
 			"user_id", userID, "error", err)
 	}

@@ -50,11 +50,11 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 	if in.LastEventID == "" {
 		in.LastEventID = in.LastEventQ
 	}
-	last, err := parseLastEventID(in.LastEventID)
+	last, err := parseEventID("Last-Event-ID", in.LastEventID)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	stream, err := s.deps.Assistant.Open(ctx, callerFrom(ctx), in.ID, last)
+	stream, err := s.deps.Assistant.Open(ctx, callerFrom(ctx), in.ID, int(last))
 	if errors.Is(err, support.ErrNothingToResume) {
 		return &huma.StreamResponse{Body: func(hctx huma.Context) { hctx.SetStatus(http.StatusNoContent) }}, nil
 	}
@@ -71,17 +71,6 @@ func (s *Server) aiResponse(ctx context.Context, in *aiResponseInput) (*huma.Str
 // staffView reports whether the request's actor sees the AI accounting of
 // messages (support/policy.go).
 func staffView(ctx context.Context) bool { return actorFrom(ctx).SeesAIAccounting() }
-
-func parseLastEventID(v string) (int, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, &support.Error{Code: support.CodeBadRequest, Message: "Last-Event-ID must be an event id from this stream"}
-	}
-	return n, nil
-}
 
 // serveStream sends the stream's response through w, on net/http's own path: the
 // handler returns when the stream ends, so the request log and net/http's

@@ -364,13 +364,15 @@ func liveError(err error) error {
 	return err
 }
 
+// parseEventID reads a stream's resume point (Last-Event-ID, since): "" is
+// none (0), anything but a non-negative integer a 400 naming the parameter.
 func parseEventID(name, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, support.Errorf(support.CodeBadRequest, "%s must be an event id", name)
+		return 0, support.Errorf(support.CodeBadRequest, "%s must be an event id from this stream", name)
 	}
 	return n, nil
 }

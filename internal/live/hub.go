@@ -21,13 +21,12 @@ import (
 
 // Options tune a Hub; zero values take the defaults.
 type Options struct {
-	Poll       time.Duration // read the feed at least this often (default 1s)
-	Batch      int           // events per read (default 500)
-	Buffer     int           // events a subscriber may have unread before it is dropped (default 256)
-	MaxReplay  int           // events a resuming subscriber may replay (default 10,000)
-	PerUser    int           // open subscriptions one user may hold (default 20)
-	Logger     *slog.Logger
-	OnDispatch func(n int) // events handed out per read, for metrics; nil: none
+	Poll      time.Duration // read the feed at least this often (default 1s)
+	Batch     int           // events per read (default 500)
+	Buffer    int           // events a subscriber may have unread before it is dropped (default 256)
+	MaxReplay int           // events a resuming subscriber may replay (default 10,000)
+	PerUser   int           // open subscriptions one user may hold (default 20)
+	Logger    *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -173,9 +172,6 @@ func (h *Hub) dispatch(events []support.FeedEvent) {
 		}
 	}
 	h.pos = events[len(events)-1].Cursor
-	if h.opts.OnDispatch != nil {
-		h.opts.OnDispatch(len(events))
-	}
 }
 
 // CloseUser ends every subscription of userID: its sessions ended.

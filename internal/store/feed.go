@@ -147,13 +147,14 @@ func (db *DB) CreateLiveToken(ctx context.Context, hash, userID string, tokenVer
 
 // ConsumeLiveToken marks the token with hash used and returns whom it was
 // issued to; support.ErrNotFound when it is unknown, used or expired at now.
-// Expired tokens are deleted on the way.
+// Like ConsumeStreamToken, it then deletes tokens expired for an hour.
 func (db *DB) ConsumeLiveToken(ctx context.Context, hash string, now time.Time) (userID string, tokenVersion int, err error) {
-	if _, err := db.sql.ExecContext(ctx, db.fq.deleteExpiredLiveTokens, timestamp(now)); err != nil {
-		return "", 0, db.translate("delete expired live tokens", err)
-	}
 	err = db.sql.QueryRowContext(ctx, db.fq.consumeLiveToken, hash, timestamp(now)).Scan(&userID, &tokenVersion)
-	return userID, tokenVersion, db.translate("consume live token", err)
+	if err != nil {
+		return "", 0, db.translate("consume live token", err)
+	}
+	_, _ = db.sql.ExecContext(ctx, db.fq.deleteExpiredLiveTokens, timestamp(now.Add(-time.Hour))) // housekeeping; failure is harmless
+	return userID, tokenVersion, nil
 }
 
 // OnEventsCommitted calls fn after each transaction that wrote ticket events
