@@ -24,7 +24,7 @@ import (
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
 	"github.com/supportd/supportd/internal/telemetry"
-	"github.com/supportd/supportd/internal/webhook/secretbox"
+	"github.com/supportd/supportd/internal/webhook/delivery"
 )
 
 // App is a wired supportd instance.
@@ -56,7 +56,9 @@ type App struct {
 	stopLive     context.CancelFunc
 	liveDone     chan struct{}
 	feedNotifier chan struct{} // this instance committed events: NOTIFY the others
-
+	// Webhook delivery (webhooks.go): started by Start, stopped by Close.
+	delivery        *delivery.Service
+	deliveryStarted bool
 }
 
 // Options tune wiring for tests; the zero value is production behaviour.
@@ -80,6 +82,9 @@ type Options struct {
 	// Resolver looks up webhook endpoints' hosts; default net.DefaultResolver.
 	// Tests pass a stub, so no lookup leaves the machine.
 	Resolver netguard.Resolver
+	// WebhookPoll and WebhookRetryBase shorten webhook delivery's waits in
+	// tests (delivery.Options); zero: the defaults.
+	WebhookPoll, WebhookRetryBase time.Duration
 }
 
 // New opens the database, migrates it and builds the services and the HTTP handler.
@@ -196,6 +201,7 @@ func (a *App) Close() error {
 	a.stopReaperAndWait() // its heartbeat kept those generations alive until now
 	stopAndWait(a.stopPruner, a.prunerDone)
 	stopAndWait(a.stopLive, a.liveDone) // ends the live streams
+	a.stopDelivery(ctx)
 	a.Server.Drain(ctx)
 	if a.redis != nil {
 		a.redis.Close()
@@ -245,21 +251,6 @@ const relayTTL = 10 * time.Minute
 
 // newID returns a time-ordered UUIDv7, which keeps B-tree inserts local.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// newWebhooks builds the webhook endpoint service: secrets sealed under a key
-// derived from the JWT signing key, URLs checked against WEBHOOK_ALLOW_PRIVATE.
-func newWebhooks(a *App, key string, opts Options) (*support.WebhookService, error) {
-	box, err := secretbox.New([]byte(key))
-	if err != nil {
-		return nil, err
-	}
-	if n := len(a.Config.Webhooks.AllowPrivate); n > 0 {
-		a.Log.Info("webhooks: endpoints may have the addresses WEBHOOK_ALLOW_PRIVATE lists", "prefixes", n)
-	}
-	return support.NewWebhookService(support.WebhookDeps{Store: a.DB, Sealer: box,
-		Policy: netguard.New(netguard.Options{Allow: a.Config.Webhooks.AllowPrivate}), Resolver: opts.Resolver,
-		Audit: a.Audit, Log: a.Log, Now: opts.Now, NewID: newID}), nil
-}
 
 func signingKey(cfg config.Config, log *slog.Logger) (string, error) {
 	if cfg.SecretKey == config.ExampleSecretKey {

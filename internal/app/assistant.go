@@ -73,6 +73,9 @@ func (a *App) Start(ctx context.Context) {
 	}()
 	a.startAuditPruner(ctx)
 	a.StartLive(ctx)
+	if err := a.StartWebhooks(ctx); err != nil {
+		a.Log.Error("webhook delivery did not start; events are kept and sent once an instance runs it", "error", err)
+	}
 }
 
 // stopReaperAndWait stops the reaper and returns once it has, so that it never

@@ -67,6 +67,9 @@ type appOptions struct {
 	// sharing limits share it. "": one of the test's own.
 	prefix string
 	tracer trace.TracerProvider // receives the spans; nil: the configured provider
+	// webhooks runs webhook delivery (with short waits); off by default, so the
+	// many instances of other tests do not each run a job queue.
+	webhooks bool
 }
 
 // startApp starts an instance on engine with getenv over the defaults ("" leaves
@@ -102,6 +105,7 @@ func startApp(t testing.TB, engine string, getenv map[string]string, o appOption
 	}
 	opts.Tracer = o.tracer
 	opts.Resolver = stubResolver{} // webhook hosts: no lookup leaves the machine (webhooks_test.go)
+	opts.WebhookPoll, opts.WebhookRetryBase = 50*time.Millisecond, 50*time.Millisecond
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	if o.log != nil { // supportd's own logger, which adds the request's fields
 		if log, err = logging.New(io.MultiWriter(o.log, testLogOutput()), "json", "info"); err != nil {
@@ -113,6 +117,11 @@ func startApp(t testing.TB, engine string, getenv map[string]string, o appOption
 		t.Fatalf("app.New: %v", err)
 	}
 	a.StartLive(context.Background()) // Close stops it
+	if o.webhooks {
+		if err := a.StartWebhooks(context.Background()); err != nil {
+			t.Fatalf("StartWebhooks: %v", err)
+		}
+	}
 	srv := httptest.NewServer(a.Server)
 	t.Cleanup(func() {
 		// A handed-off reply stream gives its connection back to srv when it ends

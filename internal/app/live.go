@@ -16,6 +16,7 @@ func newLive(a *App) *support.LiveAccess {
 	a.feedNotifier = make(chan struct{}, 1)
 	a.DB.OnEventsCommitted(func() {
 		a.Live.Wake()
+		a.wakeDelivery()
 		select { // tell the other instances (runFeedNotifier), merging with a pending notice
 		case a.feedNotifier <- struct{}{}:
 		default:
@@ -70,7 +71,7 @@ func (a *App) StartLive(ctx context.Context) {
 		defer close(done)
 		var helpers sync.WaitGroup
 		helpers.Go(func() {
-			a.DB.Listen(lctx, hub.Wake, func(userID string) {
+			a.DB.Listen(lctx, func() { hub.Wake(); a.wakeDelivery() }, func(userID string) {
 				hub.CloseUser(userID)
 				a.Auth.ForgetAccount(userID)
 			}, a.Log)

@@ -328,6 +328,19 @@ func mxRows() []mxRow {
 			req: func(c *mxCell) mxRequest {
 				return c.as("/admin/webhooks/"+c.freshWebhook()+"/rotate-secret", map[string]any{"grace_seconds": 60})
 			}},
+		{method: "GET", path: "/admin/webhooks/{id}/attempts", op: "list-webhook-attempts",
+			want: [mxCallers]int{s401, s403, s403, s403, s200, s401},
+			req:  func(c *mxCell) mxRequest { return c.as("/admin/webhooks/"+c.w.webhook+"/attempts", nil) }},
+		{method: "POST", path: "/admin/webhooks/{id}/redeliver", op: "redeliver-webhook-event",
+			want: [mxCallers]int{s401, s403, s403, s403, http.StatusAccepted, s401},
+			req: func(c *mxCell) mxRequest {
+				return c.as("/admin/webhooks/"+c.w.webhook+"/redeliver", map[string]any{"event_id": 1})
+			}},
+		{method: "POST", path: "/admin/webhooks/{id}/replay", op: "replay-webhook-events",
+			want: [mxCallers]int{s401, s403, s403, s403, http.StatusAccepted, s401},
+			req: func(c *mxCell) mxRequest {
+				return c.as("/admin/webhooks/"+c.w.webhook+"/replay", map[string]any{"since": "2000-01-01T00:00:00Z"})
+			}},
 
 		// Tickets. Customers list and open their own; staff see every ticket. A ticket the
 		// caller may not see is 404, exactly as a missing one.

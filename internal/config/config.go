@@ -297,3 +297,10 @@ func checkDatabaseURL(raw string) error {
 	}
 	return nil
 }
+
+// check records msg as the error unless ok or an earlier error stands.
+func (r *reader) check(ok bool, msg string) {
+	if !ok && r.err == nil {
+		r.err = errors.New(msg)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWebhookAllowPrivate(t *testing.T) {
@@ -21,6 +22,23 @@ func TestWebhookAllowPrivate(t *testing.T) {
 		_, err = Load(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": bad}))
 		if err == nil || !strings.Contains(err.Error(), "WEBHOOK_ALLOW_PRIVATE") || strings.Contains(err.Error(), "\n") {
 			t.Fatalf("WEBHOOK_ALLOW_PRIVATE=%s: error %v, want one line naming the variable", bad, err)
+		}
+	}
+}
+
+func TestWebhookDeliverySettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.Webhooks.Workers != 20 || c.Webhooks.DisableAfter != 120*time.Hour || c.Webhooks.AttemptRetention != 720*time.Hour {
+		t.Fatalf("defaults: %+v, %v; want 20 workers, 120h, 720h", c.Webhooks, err)
+	}
+	c, err = Load(env(map[string]string{"WEBHOOK_WORKERS": "5", "WEBHOOK_DISABLE_AFTER": "72h", "WEBHOOK_ATTEMPT_RETENTION": "48h"}))
+	if err != nil || c.Webhooks.Workers != 5 || c.Webhooks.DisableAfter != 72*time.Hour || c.Webhooks.AttemptRetention != 48*time.Hour {
+		t.Fatalf("set: %+v, %v", c.Webhooks, err)
+	}
+	for key, bad := range map[string]string{"WEBHOOK_WORKERS": "0", "WEBHOOK_DISABLE_AFTER": "10m", "WEBHOOK_ATTEMPT_RETENTION": "1h"} {
+		_, err := Load(env(map[string]string{key: bad}))
+		if err == nil || !strings.HasPrefix(err.Error(), key+" must") {
+			t.Errorf("%s=%s: error %v, want one naming the variable", key, bad, err)
 		}
 	}
 }

@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	huma.Register(api, op("delete-webhook", http.MethodDelete, "/admin/webhooks/{id}", "Delete a webhook endpoint (admins)",
 		webhooksTag, http.StatusNoContent, authenticated, 401, 403, 404), s.deleteWebhook)
 	huma.Register(api, rotateWebhookSecretOperation(), s.rotateWebhookSecret)
+	s.webhookDeliveryRoutes(api)
 
 	// Tickets and their threads.
 	huma.Register(api, listTicketsOperation(), s.listTickets)

@@ -23,6 +23,7 @@ type WebhookOut struct {
 	Enabled                 bool       `json:"enabled"`
 	DisabledReason          string     `json:"disabled_reason,omitempty" doc:"Why the endpoint is disabled (an admin, or failing deliveries); absent while enabled"`
 	DisabledAt              *time.Time `json:"disabled_at,omitempty" nullable:"false" doc:"When it was disabled; absent while enabled"`
+	FailingSince            *time.Time `json:"failing_since,omitempty" nullable:"false" doc:"Since when every delivery has failed; absent while healthy. After WEBHOOK_DISABLE_AFTER (5 days) the endpoint is disabled"`
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty" nullable:"false" doc:"Until when the secret replaced by the last rotation signs deliveries (next to the new one); absent when a rotation kept none"`
 	CreatedBy               string     `json:"created_by" doc:"The admin who registered it; empty once that account is gone"`
 	CreatedAt               time.Time  `json:"created_at"`
@@ -44,6 +45,9 @@ func toWebhookOut(e *support.WebhookEndpoint) WebhookOut {
 	}
 	if !e.DisabledAt.IsZero() {
 		out.DisabledAt = &e.DisabledAt
+	}
+	if !e.FailingSince.IsZero() {
+		out.FailingSince = &e.FailingSince
 	}
 	if e.PreviousSecretSealed != "" {
 		out.PreviousSecretExpiresAt = &e.PreviousSecretExpiresAt

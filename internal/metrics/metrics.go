@@ -42,6 +42,7 @@ type Metrics struct {
 
 	queryErrors   *prometheus.CounterVec
 	relayFailures *prometheus.CounterVec
+	webhooks      webhookMetrics
 
 	kbRetrieval prometheus.Histogram
 	kbEmpty     prometheus.Counter
@@ -59,6 +60,7 @@ func New(version string) *Metrics {
 	m.newHTTP()
 	m.newAI()
 	m.newOthers()
+	m.newWebhooks()
 	return m
 }
 

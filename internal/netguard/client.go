@@ -1,6 +1,7 @@
 package netguard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -28,7 +29,7 @@ func (p *Policy) Transport() *http.Transport {
 	d := &net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second, ControlContext: p.control}
 	return &http.Transport{
 		Proxy:                  nil,
-		DialContext:            d.DialContext,
+		DialContext:            p.dialer(d),
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    TLSHandshakeTimeout,
 		ResponseHeaderTimeout:  ResponseHeaderTimeout,
@@ -50,6 +51,46 @@ func (p *Policy) Client(timeout time.Duration) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
+	}
+}
+
+// dialer is d's DialContext, or, with Options.Resolver, one that resolves
+// names through it, refuses a host any of whose addresses CheckAddr refuses
+// (before connecting to any), and dials the addresses one by one. Control
+// checks each connection again.
+func (p *Policy) dialer(d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	if p.resolver == nil {
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := netip.ParseAddr(host); err == nil {
+			return d.DialContext(ctx, network, address)
+		}
+		addrs, err := p.resolver.LookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if err := p.CheckAddr(a); err != nil {
+				return nil, fmt.Errorf("host %s: %w", host, err)
+			}
+		}
+		var firstErr error
+		for _, a := range addrs {
+			conn, err := d.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
+			if err == nil {
+				return conn, nil
+			}
+			firstErr = cmp.Or(firstErr, err)
+		}
+		if firstErr == nil {
+			firstErr = fmt.Errorf("host %s has no address", host)
+		}
+		return nil, firstErr
 	}
 }
 

@@ -148,3 +148,41 @@ func TestTransportSettings(t *testing.T) {
 		t.Errorf("Client timeout %s, CheckRedirect set %v", c.Timeout, c.CheckRedirect != nil)
 	}
 }
+
+// With a resolver, a name is judged by the addresses it resolves to before
+// anything is dialled: a name resolving to a private, metadata or loopback
+// address (DNS rebinding after registration) is refused, and a name resolving
+// to an allowed loopback receiver is reached.
+func TestClientWithResolverChecksNamesBeforeDialling(t *testing.T) {
+	srv, hits := receiver(t, func(w http.ResponseWriter, r *http.Request) {})
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	names := &stubResolver{addrs: map[string][]string{
+		"rebind.example.com":   {"127.0.0.1"},
+		"metadata.example.com": {"169.254.169.254"},
+		"private.example.com":  {"10.0.0.1"},
+		"mixed.example.com":    {"93.184.215.14", "fd00::1"},
+	}}
+	c := New(Options{Resolver: names}).Client(5 * time.Second)
+	for name := range names.addrs {
+		resp, err := c.Get("http://" + name + ":" + port + "/hook")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("GET %s succeeded, want refused", name)
+		}
+		if !errors.Is(err, ErrForbiddenAddress) {
+			t.Errorf("GET %s: %v, want ErrForbiddenAddress", name, err)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("the receiver saw %d requests, want none", hits.Load())
+	}
+	allowed := New(Options{Resolver: names, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}).Client(5 * time.Second)
+	resp, err := allowed.Get("http://rebind.example.com:" + port + "/hook")
+	if err != nil {
+		t.Fatalf("GET through an allowed name: %v", err)
+	}
+	resp.Body.Close()
+	if hits.Load() != 1 {
+		t.Fatalf("the receiver saw %d requests, want 1", hits.Load())
+	}
+}

@@ -25,6 +25,11 @@ type Options struct {
 	// AllowHTTP lets CheckURL accept http:// for any permitted host. Without it,
 	// http:// is accepted only when every address of the host is in Allow.
 	AllowHTTP bool
+	// Resolver, when set, finds the addresses Transport dials for a host name
+	// (each is checked before any connection is tried); nil leaves it to the
+	// system resolver, the address then checked as the socket is opened.
+	// Tests pass a stub so that names of any address are judged without DNS.
+	Resolver Resolver
 }
 
 // Policy decides which addresses and URLs outbound requests may reach. It is
@@ -32,6 +37,7 @@ type Options struct {
 type Policy struct {
 	allow     []netip.Prefix
 	allowHTTP bool
+	resolver  Resolver
 }
 
 // New returns a Policy with opts.
@@ -40,7 +46,7 @@ func New(opts Options) *Policy {
 	for _, p := range opts.Allow {
 		allow = append(allow, normalize(p))
 	}
-	return &Policy{allow: allow, allowHTTP: opts.AllowHTTP}
+	return &Policy{allow: allow, allowHTTP: opts.AllowHTTP, resolver: opts.Resolver}
 }
 
 // ParseAllowList reads a comma-separated list of IP addresses and CIDR prefixes,

@@ -32,6 +32,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return db.translate("migrate", err)
 	}
+	if err := db.migrateQueue(ctx); err != nil {
+		return db.translate("migrate", err)
+	}
 	return nil
 }
 

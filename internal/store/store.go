@@ -38,6 +38,10 @@ type DB struct {
 
 	txEvents        sync.Map // *sql.Tx -> true: the transaction wrote ticket events
 	eventsCommitted func()   // OnEventsCommitted
+
+	sqliteFile string     // the SQLite file; "" on PostgreSQL
+	queueMu    sync.Mutex // guards queuePool
+	queuePool  *sql.DB    // River's own pool on SQLite (queue.go); nil until asked for
 }
 
 var (
@@ -88,6 +92,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{sql: pool, dialect: d, statements: st, aq: aq, now: time.Now, searchWindow: defaultSearchWindow}
+	db.sqliteFile, _ = sqlitePath(databaseURL)
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting
 		return nil, oneLine(db.translate("connect to "+d.engine, err))
@@ -102,6 +107,12 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pool. Calls made afterwards fail with CodeUnavailable.
 func (db *DB) Close() error {
+	db.queueMu.Lock()
+	defer db.queueMu.Unlock()
+	if db.queuePool != nil {
+		_ = db.queuePool.Close() // the main pool's error is the one to report
+		db.queuePool = nil
+	}
 	return db.sql.Close()
 }
 

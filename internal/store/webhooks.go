@@ -18,6 +18,7 @@ var _ support.WebhookStore = (*DB)(nil)
 // taken in turn on PostgreSQL (an advisory lock) and on SQLite (the write lock).
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *support.WebhookEndpoint, max int) error {
 	e.CreatedAt, e.UpdatedAt = normTime(e.CreatedAt), normTime(e.UpdatedAt)
+	e.FailingSince = normTime(e.FailingSince) // the zero time stays zero
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect.engine == postgresDialect.engine {
 			if _, err := tx.ExecContext(ctx, db.wq.lockWebhooks); err != nil {
@@ -33,7 +34,8 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *support.WebhookEndpo
 		}
 		_, err := tx.ExecContext(ctx, db.wq.createWebhookEndpoint, e.ID, e.URL, e.Description, eventTypesJSON(e.EventTypes),
 			e.Internal, e.Enabled, e.DisabledReason, nullableTime(e.DisabledAt), e.SecretSealed, e.PreviousSecretSealed,
-			nullableTime(e.PreviousSecretExpiresAt), nullIfEmpty(e.CreatedBy), timestamp(e.CreatedAt), timestamp(e.UpdatedAt))
+			nullableTime(e.PreviousSecretExpiresAt), nullIfEmpty(e.CreatedBy), timestamp(e.CreatedAt), timestamp(e.UpdatedAt),
+			nullableTime(e.FailingSince))
 		return err
 	})
 	if errors.Is(err, support.ErrWebhookLimit) {
@@ -86,9 +88,12 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, id string, change func(
 		if !e.PreviousSecretExpiresAt.IsZero() {
 			e.PreviousSecretExpiresAt = normTime(e.PreviousSecretExpiresAt)
 		}
+		if !e.FailingSince.IsZero() {
+			e.FailingSince = normTime(e.FailingSince)
+		}
 		if _, err := tx.ExecContext(ctx, db.wq.updateWebhookEndpoint, e.ID, e.URL, e.Description, eventTypesJSON(e.EventTypes),
 			e.Internal, e.Enabled, e.DisabledReason, nullableTime(e.DisabledAt), e.SecretSealed, e.PreviousSecretSealed,
-			nullableTime(e.PreviousSecretExpiresAt), timestamp(e.UpdatedAt)); err != nil {
+			nullableTime(e.PreviousSecretExpiresAt), timestamp(e.UpdatedAt), nullableTime(e.FailingSince)); err != nil {
 			return err
 		}
 		out = &e
@@ -119,14 +124,15 @@ func eventTypesJSON(types []support.EventType) string {
 func scanWebhook(row rowScanner) (support.WebhookEndpoint, error) {
 	var e support.WebhookEndpoint
 	var types string
-	var disabledAt, prevExpires nullTime
+	var disabledAt, prevExpires, failingSince nullTime
 	var createdBy sql.NullString
 	if err := row.Scan(&e.ID, &e.URL, &e.Description, &types, &e.Internal, &e.Enabled, &e.DisabledReason, &disabledAt,
 		&e.SecretSealed, &e.PreviousSecretSealed, &prevExpires, &createdBy, (*timestamp)(&e.CreatedAt),
-		(*timestamp)(&e.UpdatedAt)); err != nil {
+		(*timestamp)(&e.UpdatedAt), &failingSince); err != nil {
 		return e, err
 	}
 	e.DisabledAt, e.PreviousSecretExpiresAt, e.CreatedBy = disabledAt.t, prevExpires.t, createdBy.String
+	e.FailingSince = failingSince.t
 	if err := json.Unmarshal([]byte(types), &e.EventTypes); err != nil {
 		return e, fmt.Errorf("decode webhook event types: %w", err)
 	}
@@ -146,6 +152,17 @@ type webhookQueries struct {
 	listWebhookEndpoints     string
 	updateWebhookEndpoint    string
 	deleteWebhookEndpoint    string
+
+	// Delivery (webhook_delivery.go).
+	enabledWebhookEndpoints  string
+	webhookCursor            string
+	setWebhookCursor         string
+	recordWebhookAttempt     string
+	listWebhookAttempts      string
+	listWebhookEventAttempts string
+	markWebhookFailing       string
+	markWebhookHealthy       string
+	pruneWebhookAttempts     string
 }
 
 func (q *webhookQueries) targets() map[string]*string {
@@ -158,5 +175,14 @@ func (q *webhookQueries) targets() map[string]*string {
 		"list-webhook-endpoints":      &q.listWebhookEndpoints,
 		"update-webhook-endpoint":     &q.updateWebhookEndpoint,
 		"delete-webhook-endpoint":     &q.deleteWebhookEndpoint,
+		"enabled-webhook-endpoints":   &q.enabledWebhookEndpoints,
+		"webhook-cursor":              &q.webhookCursor,
+		"set-webhook-cursor":          &q.setWebhookCursor,
+		"record-webhook-attempt":      &q.recordWebhookAttempt,
+		"list-webhook-attempts":       &q.listWebhookAttempts,
+		"list-webhook-event-attempts": &q.listWebhookEventAttempts,
+		"mark-webhook-failing":        &q.markWebhookFailing,
+		"mark-webhook-healthy":        &q.markWebhookHealthy,
+		"prune-webhook-attempts":      &q.pruneWebhookAttempts,
 	}
 }

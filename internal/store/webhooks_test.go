@@ -39,6 +39,7 @@ func TestWebhookEndpointRoundTrip(t *testing.T) {
 		changed, err := db.UpdateWebhookEndpoint(ctx, e.ID, func(w *support.WebhookEndpoint) error {
 			w.URL, w.Description, w.EventTypes, w.Internal = "https://other.example.com/x", "", []support.EventType{}, true
 			w.Enabled, w.DisabledReason, w.DisabledAt = false, "410 Gone", later
+			w.FailingSince = later.Add(-time.Minute)
 			w.PreviousSecretSealed, w.PreviousSecretExpiresAt, w.SecretSealed = w.SecretSealed, later.Add(24*time.Hour), "v1:new"
 			w.UpdatedAt = later
 			return nil
@@ -49,7 +50,8 @@ func TestWebhookEndpointRoundTrip(t *testing.T) {
 		if got, _ = db.WebhookEndpointByID(ctx, e.ID); !reflect.DeepEqual(got, changed) {
 			t.Fatalf("after update\n%+v\nwant\n%+v", got, changed)
 		}
-		if got.PreviousSecretSealed != "v1:sealed" || got.DisabledReason != "410 Gone" || !got.Internal || got.Enabled {
+		if got.PreviousSecretSealed != "v1:sealed" || got.DisabledReason != "410 Gone" || !got.Internal || got.Enabled ||
+			got.FailingSince.IsZero() {
 			t.Fatalf("update not stored: %+v", got)
 		}
 		refuse := support.Invalid(support.FieldError{Field: "x"})
@@ -111,6 +113,35 @@ func TestWebhookEndpointsListAndLimit(t *testing.T) {
 		}
 		if !reflect.DeepEqual(seen, ids) {
 			t.Fatalf("listed %v, want %v", seen, ids)
+		}
+	})
+}
+
+// FailingSince is stored at creation, kept by an update that does not change
+// it, and cleared by one that does.
+func TestWebhookEndpointFailingSince(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		e := newWebhook("", t0)
+		e.FailingSince = t0.Add(time.Minute)
+		if err := db.CreateWebhookEndpoint(ctx, e, 50); err != nil {
+			t.Fatal(err)
+		}
+		if e.FailingSince != t0.Add(time.Minute).UTC().Truncate(time.Microsecond) {
+			t.Fatalf("FailingSince not normalised: %v", e.FailingSince)
+		}
+		if got, err := db.WebhookEndpointByID(ctx, e.ID); err != nil || !reflect.DeepEqual(got, e) {
+			t.Fatalf("read back\n%+v, %v\nwant\n%+v", got, err, e)
+		}
+		kept, err := db.UpdateWebhookEndpoint(ctx, e.ID, func(w *support.WebhookEndpoint) error { w.Description = "x"; return nil })
+		if err != nil || !kept.FailingSince.Equal(e.FailingSince) {
+			t.Fatalf("after an update: %v, %v", kept, err)
+		}
+		if _, err := db.UpdateWebhookEndpoint(ctx, e.ID, func(w *support.WebhookEndpoint) error { w.FailingSince = time.Time{}; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.WebhookEndpointByID(ctx, e.ID); !got.FailingSince.IsZero() {
+			t.Fatalf("cleared FailingSince reads %v", got.FailingSince)
 		}
 	})
 }

@@ -33,6 +33,8 @@ const (
 	AuditWebhookUpdated       = "webhook.updated"
 	AuditWebhookDeleted       = "webhook.deleted"
 	AuditWebhookSecretRotated = "webhook.secret_rotated"
+	AuditWebhookRedelivered   = "webhook.redelivered"
+	AuditWebhookReplayed      = "webhook.replayed"
 )
 
 // AuditEntry is one recorded action. ActorID is empty for an anonymous one (a

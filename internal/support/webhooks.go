@@ -53,6 +53,10 @@ type WebhookEndpoint struct {
 	Enabled        bool
 	DisabledReason string    // why it was disabled; "" while enabled
 	DisabledAt     time.Time // zero while enabled
+	// FailingSince is when deliveries began to fail without a success since;
+	// zero while healthy. An endpoint failing longer than the configured
+	// WEBHOOK_DISABLE_AFTER is disabled.
+	FailingSince time.Time
 	// SecretSealed is the current whsec_ secret, sealed; PreviousSecretSealed the
 	// one rotated out, which still signs until PreviousSecretExpiresAt.
 	SecretSealed            string
@@ -98,14 +102,18 @@ var ErrWebhookLimit = Errorf(CodeConflict, "At most %d webhook endpoints can be 
 // WebhookDeps are what a WebhookService needs. Resolver defaults to
 // net.DefaultResolver; tests pass a stub so no lookup leaves the machine.
 type WebhookDeps struct {
-	Store    WebhookStore
-	Sealer   SecretSealer
-	Policy   *netguard.Policy // which addresses endpoints may have (WEBHOOK_ALLOW_PRIVATE)
-	Resolver netguard.Resolver
-	Audit    *Auditor
-	Log      *slog.Logger
-	Now      func() time.Time
-	NewID    func() string
+	Store WebhookStore
+	// Deliveries lists attempts and finds events to send again; Enqueuer
+	// sends them (delivery.Service). Without them redelivery is unavailable.
+	Deliveries WebhookDeliveryStore
+	Enqueuer   WebhookEnqueuer
+	Sealer     SecretSealer
+	Policy     *netguard.Policy // which addresses endpoints may have (WEBHOOK_ALLOW_PRIVATE)
+	Resolver   netguard.Resolver
+	Audit      *Auditor
+	Log        *slog.Logger
+	Now        func() time.Time
+	NewID      func() string
 }
 
 // WebhookService manages webhook endpoints for admins.
@@ -372,17 +380,26 @@ func (s *WebhookService) RotateWebhookSecret(ctx context.Context, actor Actor, i
 	return &WebhookWithSecret{Endpoint: e, Secret: secret}, nil
 }
 
-// ActiveSecrets returns the secrets deliveries to e are signed with at now:
-// the current one, then the previous one while its grace lasts. For the
-// dispatcher; a secret that does not open (SECRET_KEY changed) is an error.
+// ActiveSecrets returns the secrets deliveries to e are signed with at now
+// (WebhookSecrets.ActiveSecrets).
 func (s *WebhookService) ActiveSecrets(e *WebhookEndpoint, now time.Time) ([]signature.Secret, error) {
-	cur, err := s.openSecret(e.ID, e.SecretSealed)
+	return WebhookSecrets{s.d.Sealer}.ActiveSecrets(e, now)
+}
+
+// WebhookSecrets opens endpoints' sealed secrets for signing deliveries.
+type WebhookSecrets struct{ Sealer SecretSealer }
+
+// ActiveSecrets returns the secrets deliveries to e are signed with at now:
+// the current one, then the previous one while its grace lasts. A secret that
+// does not open (SECRET_KEY changed) is an error.
+func (w WebhookSecrets) ActiveSecrets(e *WebhookEndpoint, now time.Time) ([]signature.Secret, error) {
+	cur, err := openSecret(w.Sealer, e.ID, e.SecretSealed)
 	if err != nil {
 		return nil, err
 	}
 	out := []signature.Secret{cur}
 	if e.PreviousSecretSealed != "" && now.Before(e.PreviousSecretExpiresAt) {
-		prev, err := s.openSecret(e.ID, e.PreviousSecretSealed)
+		prev, err := openSecret(w.Sealer, e.ID, e.PreviousSecretSealed)
 		if err != nil {
 			return nil, err
 		}
@@ -404,8 +421,8 @@ func (s *WebhookService) newSecret(id string) (string, string, error) {
 	return secret.Reveal(), sealed, nil
 }
 
-func (s *WebhookService) openSecret(id, sealed string) (signature.Secret, error) {
-	plain, err := s.d.Sealer.Open(sealed, []byte(id))
+func openSecret(sealer SecretSealer, id, sealed string) (signature.Secret, error) {
+	plain, err := sealer.Open(sealed, []byte(id))
 	if err != nil {
 		return signature.Secret{}, fmt.Errorf("webhook %s: open secret (was SECRET_KEY changed?): %w", id, err)
 	}
