@@ -12,8 +12,10 @@ import (
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/trace"
+	"gocloud.dev/blob"
 
 	"github.com/supportd/supportd/internal/auth"
+	"github.com/supportd/supportd/internal/blobstore"
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/httpapi"
 	"github.com/supportd/supportd/internal/live"
@@ -51,11 +53,19 @@ type App struct {
 	reaperDone chan struct{}
 	stopPruner context.CancelFunc
 	prunerDone chan struct{}
+	// The idempotency keys' pruner (idempotency.go), likewise.
+	stopIdempotencyPruner context.CancelFunc
+	idempotencyPrunerDone chan struct{}
 	// Live notifications (live.go): the hub and its listener.
 	Live         *live.Hub
 	stopLive     context.CancelFunc
 	liveDone     chan struct{}
 	feedNotifier chan struct{} // this instance committed events: NOTIFY the others
+	// Attachments' bucket and its sweeper (attachments.go).
+	blobs       *blob.Bucket
+	stopSweeper context.CancelFunc
+	sweeperDone chan struct{}
+	now         func() time.Time
 	// Webhook delivery (webhooks.go): started by Start, stopped by Close.
 	delivery        *delivery.Service
 	deliveryStarted bool
@@ -100,7 +110,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	a := &App{Config: cfg, Log: log, DB: db}
+	a := &App{Config: cfg, Log: log, DB: db, now: opts.Now}
 	tracer, err := a.newTracer(ctx, opts)
 	if err != nil {
 		db.Close()
@@ -132,8 +142,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	var retriever support.Retriever = a.KB
 	tokens := auth.NewTokens([]byte(key), cfg.TokenIssuer, cfg.TokenTTL, opts.Now)
+	if a.blobs, err = openBlobs(ctx, a); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Tickets = support.NewTicketService(db, log, opts.Now, newID, support.ThreadLimits{
-		MaxMessages: cfg.Tickets.MaxMessages, RecentMessages: cfg.Tickets.RecentMessages})
+		MaxMessages: cfg.Tickets.MaxMessages, RecentMessages: cfg.Tickets.RecentMessages}).
+		WithAttachments(blobstore.Store{Bucket: a.blobs}, db, support.AttachmentLimits{MaxSize: cfg.Attachments.MaxSize,
+			MaxFiles: cfg.Attachments.MaxFiles, Quota: cfg.Attachments.Quota})
 	if cfg.Metrics.Addr != "" {
 		a.Metrics = metrics.New(opts.Version)
 	}
@@ -163,6 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Auth = support.NewAuthService(db, hasher, tokens, log, opts.Now, newID, cfg.AuthCacheTTL,
 		support.SessionLifetimes{Idle: cfg.RefreshTokenTTL, Max: cfg.SessionMaxAge},
 		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login, cfg.RedisTimeout), Failures: failures, Metrics: a.Metrics}, a.Audit)
+	a.Auth.EraseFilesWith(db)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
 		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
@@ -181,7 +198,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Version: opts.Version, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL, KeepAlive: opts.KeepAlive,
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
-		Tracer: tracer, Live: httpapi.LiveDeps{Hub: a.Live, Access: liveAccess}})
+		Tracer: tracer, Live: httpapi.LiveDeps{Hub: a.Live, Access: liveAccess},
+		Idempotency: newIdempotency(db, log, opts.Now)})
 	return a, nil
 }
 
@@ -200,8 +218,10 @@ func (a *App) Close() error {
 	}
 	a.stopReaperAndWait() // its heartbeat kept those generations alive until now
 	stopAndWait(a.stopPruner, a.prunerDone)
+	stopAndWait(a.stopIdempotencyPruner, a.idempotencyPrunerDone)
 	stopAndWait(a.stopLive, a.liveDone) // ends the live streams
 	a.stopDelivery(ctx)
+	stopAndWait(a.stopSweeper, a.sweeperDone)
 	a.Server.Drain(ctx)
 	if a.redis != nil {
 		a.redis.Close()
@@ -209,6 +229,7 @@ func (a *App) Close() error {
 	if err := a.tracing.Shutdown(ctx); err != nil {
 		a.Log.Warn("exporting the last spans failed", "err", err)
 	}
+	_ = a.blobs.Close() // nothing buffered: every write was closed by its request
 	return a.DB.Close()
 }
 

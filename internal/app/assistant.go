@@ -72,6 +72,8 @@ func (a *App) Start(ctx context.Context) {
 		a.Assistant.RunReaper(rctx)
 	}()
 	a.startAuditPruner(ctx)
+	a.startIdempotencyPruner(ctx)
+	a.startSweeper(ctx)
 	a.StartLive(ctx)
 	if err := a.StartWebhooks(ctx); err != nil {
 		a.Log.Error("webhook delivery did not start; events are kept and sent once an instance runs it", "error", err)

@@ -53,8 +53,13 @@ type doneEvent struct {
 
 func (in *instance) askAssistant(t *testing.T, token, title, description string) doneEvent {
 	t.Helper()
-	tk := in.createTicket(token, title, description)
-	evs := in.openStream(aiPath(tk.ID), token, nil).all(t)
+	return in.askAssistantOn(t, token, in.createTicket(token, title, description).ID)
+}
+
+// askAssistantOn streams the assistant's reply on a ticket and returns its done event.
+func (in *instance) askAssistantOn(t *testing.T, token, ticketID string) doneEvent {
+	t.Helper()
+	evs := in.openStream(aiPath(ticketID), token, nil).all(t)
 	last := evs[len(evs)-1]
 	if last.Event != "done" {
 		t.Fatalf("final event %+v", last)

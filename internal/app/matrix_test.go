@@ -48,6 +48,7 @@ type mxWorld struct {
 	ticket  string          // the customer's ticket, with one message
 	article string          // a knowledge-base article
 	webhook string          // a webhook endpoint
+	file    string          // a file on the customer's ticket
 }
 
 // mxRequest is one cell's request.
@@ -359,6 +360,8 @@ func mxRows() []mxRow {
 			}},
 		{method: "GET", path: "/tickets/{id}", op: "get-ticket", want: [mxCallers]int{s401, s200, s404, s200, s200, s401},
 			req: func(c *mxCell) mxRequest { return c.as(ticketPath(c.w.ticket, ""), nil) }},
+		{method: "GET", path: "/attachments/{id}", op: "download-attachment", want: [mxCallers]int{s401, s200, s404, s200, s200, s401},
+			req: func(c *mxCell) mxRequest { return c.as("/attachments/"+c.w.file, nil) }},
 		{method: "GET", path: "/tickets/{id}/messages", op: "list-messages", want: [mxCallers]int{s401, s200, s404, s200, s200, s401},
 			req: func(c *mxCell) mxRequest { return c.as(ticketPath(c.w.ticket, "messages"), nil) }},
 		// Staff write on any ticket (as sender "agent").
@@ -525,6 +528,11 @@ func mxSetUp(t *testing.T, in *instance) *mxWorld {
 		map[string]string{"content": "Internal: a note on the fixture"}), http.StatusCreated)
 	w.article = mxCreateArticle(t, in, w.callers[mxAgent].Token)
 	w.webhook = mxCreateWebhook(t, in, w.callers[mxAdmin].Token)
+	r := in.postFiles(customer.Token, w.ticket, "A screenshot", formFile{"shot.png", testPNG})
+	expect(t, r, http.StatusCreated)
+	var m messageWithFilesJSON
+	r.json(t, &m)
+	w.file = m.Attachments[0].ID
 	return w
 }
 

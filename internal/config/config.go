@@ -55,6 +55,8 @@ type Config struct {
 	Tracing TracingConfig // OpenTelemetry export (tracing.go)
 	// Webhooks: which private addresses endpoints may have (webhooks.go)
 	Webhooks WebhooksConfig
+	// Attachments: where files are kept and their limits (attachments.go)
+	Attachments AttachmentsConfig
 }
 
 // Dev reports whether supportd runs in development mode.
@@ -92,6 +94,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Stream:          loadStream(&r),
 		Tracing:         loadTracing(&r),
 		Webhooks:        loadWebhooks(&r),
+		Attachments:     loadAttachments(&r),
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production

@@ -28,7 +28,7 @@ type WebhooksConfig struct {
 
 // Defaults of the webhook settings.
 const (
-	defaultWebhookWorkers          = 20
+	defaultWebhookWorkers          = 100
 	defaultWebhookDisableAfter     = 5 * 24 * time.Hour
 	defaultWebhookAttemptRetention = 30 * 24 * time.Hour
 )

@@ -28,14 +28,32 @@ func TestWebhookAllowPrivate(t *testing.T) {
 
 func TestWebhookDeliverySettings(t *testing.T) {
 	c, err := Load(env(nil))
-	if err != nil || c.Webhooks.Workers != 20 || c.Webhooks.DisableAfter != 120*time.Hour || c.Webhooks.AttemptRetention != 720*time.Hour {
-		t.Fatalf("defaults: %+v, %v; want 20 workers, 120h, 720h", c.Webhooks, err)
+	if err != nil || c.Webhooks.Workers != 100 || c.Webhooks.DisableAfter != 120*time.Hour || c.Webhooks.AttemptRetention != 720*time.Hour {
+		t.Fatalf("defaults: %+v, %v; want 100 workers, 120h, 720h", c.Webhooks, err)
 	}
 	c, err = Load(env(map[string]string{"WEBHOOK_WORKERS": "5", "WEBHOOK_DISABLE_AFTER": "72h", "WEBHOOK_ATTEMPT_RETENTION": "48h"}))
 	if err != nil || c.Webhooks.Workers != 5 || c.Webhooks.DisableAfter != 72*time.Hour || c.Webhooks.AttemptRetention != 48*time.Hour {
 		t.Fatalf("set: %+v, %v", c.Webhooks, err)
 	}
 	for key, bad := range map[string]string{"WEBHOOK_WORKERS": "0", "WEBHOOK_DISABLE_AFTER": "10m", "WEBHOOK_ATTEMPT_RETENTION": "1h"} {
+		_, err := Load(env(map[string]string{key: bad}))
+		if err == nil || !strings.HasPrefix(err.Error(), key+" must") {
+			t.Errorf("%s=%s: error %v, want one naming the variable", key, bad, err)
+		}
+	}
+}
+
+func TestAttachmentSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.Attachments.MaxSize != 10<<20 || c.Attachments.MaxFiles != 5 || c.Attachments.Quota != 100<<20 || c.Attachments.BlobURL != "" {
+		t.Fatalf("defaults: %+v, %v", c.Attachments, err)
+	}
+	c, err = Load(env(map[string]string{"ATTACHMENT_MAX_SIZE": "512KiB", "ATTACHMENT_MAX_FILES": "2", "ATTACHMENT_QUOTA": "0",
+		"BLOB_URL": "s3://bucket?region=eu-west-1"}))
+	if err != nil || c.Attachments.MaxSize != 512<<10 || c.Attachments.MaxFiles != 2 || c.Attachments.Quota != 0 || c.Attachments.BlobURL != "s3://bucket?region=eu-west-1" {
+		t.Fatalf("set: %+v, %v", c.Attachments, err)
+	}
+	for key, bad := range map[string]string{"ATTACHMENT_MAX_SIZE": "10 parsecs", "ATTACHMENT_MAX_FILES": "0", "ATTACHMENT_QUOTA": "-1"} {
 		_, err := Load(env(map[string]string{key: bad}))
 		if err == nil || !strings.HasPrefix(err.Error(), key+" must") {
 			t.Errorf("%s=%s: error %v, want one naming the variable", key, bad, err)

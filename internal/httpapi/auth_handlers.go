@@ -12,7 +12,8 @@ import (
 )
 
 type signupInput struct {
-	Body struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a retry safe: a key you generate per request (1 to 255 printable ASCII characters, e.g. a UUID; bare or as a quoted string). The first answer is kept 24 hours and replayed to a retry with the same key and the same request, with Idempotent-Replayed: true. Keys are per client IP address." example:"8e03978e-40d5-43e8-bc93-6894a57f9324"`
+	Body           struct {
 		Email    string `json:"email" doc:"A valid address, at most 254 characters; unique regardless of case" example:"ada@example.com"`
 		Password string `json:"password" doc:"8 to 128 characters, used exactly as given" example:"correct horse battery"`
 	}

@@ -14,7 +14,7 @@ var (
 	// The request headers the API reads (Accept and Content-Language are always allowed).
 	corsHeaders = []string{"Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key", "If-Match", "X-Request-ID"}
 	// The response headers scripts may read, beyond the CORS-safelisted ones.
-	corsExposed = []string{"Link", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID", "ETag", "Location"}
+	corsExposed = []string{"Link", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID", "ETag", "Location", "Idempotent-Replayed", "Content-Disposition"}
 )
 
 // corsMaxAge is how long, in seconds, a browser may reuse a preflight's answer.

@@ -44,7 +44,7 @@ func TestCORSActualRequestAndItsRateLimit(t *testing.T) {
 	w := serve(s, http.MethodGet, "/healthz", http.Header{"Origin": {app}})
 	h := w.Header()
 	if w.Code != http.StatusOK || h.Get("Access-Control-Allow-Origin") != app || h.Get("Vary") != "Origin" ||
-		h.Get("Access-Control-Expose-Headers") != "Link, Retry-After, Ratelimit, Ratelimit-Policy, X-Request-Id, Etag, Location" {
+		h.Get("Access-Control-Expose-Headers") != "Link, Retry-After, Ratelimit, Ratelimit-Policy, X-Request-Id, Etag, Location, Idempotent-Replayed, Content-Disposition" {
 		t.Fatalf("actual request: %d %v", w.Code, h)
 	}
 	w = serve(s, http.MethodGet, "/healthz", http.Header{"Origin": {app}})

@@ -121,9 +121,9 @@ type EventOut struct {
 	ID        int64      `json:"id" doc:"Increasing across all tickets: the cursor for after"`
 	TicketID  string     `json:"ticket_id" format:"uuid"`
 	ActorID   NullableID `json:"actor_id" doc:"Who made the change; null for the AI or the system"`
-	Type      string     `json:"type" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed"`
+	Type      string     `json:"type" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed,attachment"`
 	Old       any        `json:"old" doc:"The value before (JSON), null when none"`
-	New       any        `json:"new" doc:"The value after (JSON); for message, note and ai_reply the message's or note's id"`
+	New       any        `json:"new" doc:"The value after (JSON); for message, note and ai_reply the message's or note's id; for attachment {id, name, size, content_type, message_id or note_id}"`
 	Internal  bool       `json:"internal" doc:"Staff only (notes); customers never receive internal events"`
 	CreatedAt time.Time  `json:"created_at"`
 }
@@ -189,10 +189,13 @@ type NoteOut struct {
 	AuthorID  NullableID `json:"author_id" doc:"null once the author's account is deleted"`
 	Content   string     `json:"content"`
 	CreatedAt time.Time  `json:"created_at"`
+	// Attachments is absent on notes without files.
+	Attachments []AttachmentOut `json:"attachments,omitempty" doc:"Files sent with the note (multipart POST); staff only, like the note"`
 }
 
 func toNoteOut(n *support.Note) NoteOut {
-	return NoteOut{ID: n.ID, TicketID: n.TicketID, AuthorID: NullableID{ID: n.AuthorID}, Content: n.Content, CreatedAt: n.CreatedAt}
+	return NoteOut{ID: n.ID, TicketID: n.TicketID, AuthorID: NullableID{ID: n.AuthorID}, Content: n.Content, CreatedAt: n.CreatedAt,
+		Attachments: toAttachmentsOut(n.Attachments)}
 }
 
 type addNoteInput struct {

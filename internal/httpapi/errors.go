@@ -20,6 +20,7 @@ var statusOf = map[support.Code]int{
 	support.CodeNotFound:     http.StatusNotFound,
 	support.CodeConflict:     http.StatusConflict,
 	support.CodeStale:        http.StatusPreconditionFailed,
+	support.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 	support.CodeRateLimited:  http.StatusTooManyRequests,
 	support.CodeUnavailable:  http.StatusServiceUnavailable,
 }

@@ -68,6 +68,7 @@ func finishDocument(doc *huma.OpenAPI) {
 	if loc := property(schemas["ErrorDetail"], "location"); loc != nil {
 		loc.Description = "Where the error occurred, e.g. 'body.email' or 'query.limit'"
 	}
+	documentIdempotency(doc) // idempotency.go
 	nonNullableArrays(doc)
 }
 

@@ -66,19 +66,20 @@ func (s *Server) routes() {
 		webhooksTag, http.StatusNoContent, authenticated, 401, 403, 404), s.deleteWebhook)
 	huma.Register(api, rotateWebhookSecretOperation(), s.rotateWebhookSecret)
 	s.webhookDeliveryRoutes(api)
+	huma.Register(api, downloadAttachmentOperation(), s.downloadAttachment)
 
 	// Tickets and their threads.
 	huma.Register(api, listTicketsOperation(), s.listTickets)
 	huma.Register(api, op("create-ticket", http.MethodPost, "/tickets", "Open a ticket", "tickets", http.StatusCreated, authenticated, 401, 413, 422), s.createTicket)
 	huma.Register(api, getTicketOperation(), s.getTicket)
 	huma.Register(api, listMessagesOperation(), s.listMessages)
-	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 401, 404, 409, 413, 422), s.addMessage)
+	huma.Register(api, op("add-message", http.MethodPost, "/tickets/{id}/messages", "Write a message on a ticket", "tickets", http.StatusCreated, authenticated, 400, 401, 404, 409, 413, 422), s.addMessage)
 
 	// The desk: the ticket workflow, the ticket's history and staff-only notes.
 	huma.Register(api, patchTicketOperation(), s.patchTicket)
 	huma.Register(api, listEventsOperation(), s.listEvents)
 	huma.Register(api, op("add-note", http.MethodPost, "/tickets/{id}/notes", "Write an internal note customers never see (agents and admins)",
-		"tickets", http.StatusCreated, authenticated, 401, 403, 404, 413, 422), s.addNote)
+		"tickets", http.StatusCreated, authenticated, 400, 401, 403, 404, 413, 422), s.addNote)
 	huma.Register(api, listNotesOperation(), s.listNotes)
 
 	// The AI assistant's reply stream, and the token that opens it from a browser.

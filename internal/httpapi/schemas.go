@@ -73,6 +73,32 @@ type MessageOut struct {
 	Content   string    `json:"content"`
 	CreatedAt time.Time `json:"created_at"`
 	AI        *AIOut    `json:"ai,omitempty" doc:"About an AI reply; present when sender is ai"`
+	// Attachments is absent on messages without files, so contract clients see
+	// the messages they always did.
+	Attachments []AttachmentOut `json:"attachments,omitempty" doc:"Files sent with the message (multipart POST); absent when none"`
+}
+
+// AttachmentOut is a file sent with a message.
+type AttachmentOut struct {
+	ID          string    `json:"id" format:"uuid"`
+	Name        string    `json:"name" example:"invoice.pdf" doc:"The file's name as sent, made safe (no path, no control characters)"`
+	Size        int64     `json:"size" doc:"Bytes"`
+	ContentType string    `json:"content_type" example:"application/pdf" doc:"Detected from the file's bytes, not from its name or the client's header"`
+	SHA256      string    `json:"sha256" doc:"Hex SHA-256 of the bytes"`
+	URL         string    `json:"url" example:"/attachments/0193..." doc:"Where it is downloaded (GET, with the same authorization as its ticket)"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toAttachmentsOut(files []support.Attachment) []AttachmentOut {
+	if len(files) == 0 {
+		return nil
+	}
+	out := make([]AttachmentOut, len(files))
+	for i, f := range files {
+		out[i] = AttachmentOut{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType, SHA256: f.SHA256,
+			URL: "/attachments/" + f.ID, CreatedAt: f.CreatedAt}
+	}
+	return out
 }
 
 // AIOut is how an AI reply was produced. Customers see its citations and
@@ -97,7 +123,8 @@ type CitationOut struct {
 
 // toMessageOut shows m to a customer, or with the AI accounting to staff.
 func toMessageOut(m *support.Message, staff bool) MessageOut {
-	out := MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt}
+	out := MessageOut{ID: m.ID, TicketID: m.TicketID, Sender: string(m.Sender), Content: m.Content, CreatedAt: m.CreatedAt,
+		Attachments: toAttachmentsOut(m.Attachments)}
 	if ai := m.AI; ai != nil {
 		out.AI = &AIOut{Citations: []CitationOut{}, Truncated: ai.Truncated}
 		for _, c := range ai.Citations {

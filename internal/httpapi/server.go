@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/supportd/supportd/internal/idempotency"
 	"github.com/supportd/supportd/internal/support"
 )
 
@@ -51,6 +52,7 @@ type Deps struct {
 	Metrics        HTTPMetrics          // nil: no request metrics (metrics.go)
 	Tracer         trace.TracerProvider // nil: no spans (instrument.go)
 	Live           LiveDeps             // live notifications (live_handlers.go); zero: none
+	Idempotency    *idempotency.Keeper  // Idempotency-Key on the POSTs that create (idempotency.go); nil: ignored
 }
 
 // tracerName names the spans' instrumentation scope.
@@ -89,10 +91,11 @@ func New(deps Deps) *Server {
 	s.api.UseMiddleware(s.formsOnlyForLogin)
 	s.routes()
 	s.liveRoutes()
+	documentMultipartMessages(s.api.OpenAPI())
 	finishDocument(s.api.OpenAPI())
 	// instrument finds the client IP the rate limiter keys on; CORS wraps the rate
 	// limiter so a 429 carries CORS headers (cors.go).
-	s.handler = s.instrument(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.unmatched(s.mux)))))
+	s.handler = s.instrument(s.recoverPanics(securityHeaders(s.withCORS(s.rateLimit, s.idempotent(s.withMultipartMessages(s.unmatched(s.mux)))))))
 	return s
 }
 

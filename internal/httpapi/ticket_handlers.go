@@ -81,7 +81,8 @@ func (in *listTicketsInput) filters(q url.Values) {
 }
 
 type createTicketInput struct {
-	Body struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a retry safe: a key you generate per request (1 to 255 printable ASCII characters, e.g. a UUID; bare or as a quoted string). The first answer is kept 24 hours and replayed to a retry with the same key and the same request, with Idempotent-Replayed: true. Keys are yours alone (per user)." example:"8e03978e-40d5-43e8-bc93-6894a57f9324"`
+	Body           struct {
 		Title       string `json:"title" doc:"1 to 200 characters after trimming white space; stored as given" example:"Cannot reset my password"`
 		Description string `json:"description,omitempty" doc:"Up to 10,000 characters" example:"The reset email never arrives."`
 	}
@@ -176,8 +177,9 @@ func messagesPath(ticketID string) string {
 }
 
 type addMessageInput struct {
-	ID   string `path:"id" doc:"Ticket id"`
-	Body struct {
+	ID             string `path:"id" doc:"Ticket id"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a retry safe: a key you generate per request (1 to 255 printable ASCII characters, e.g. a UUID; bare or as a quoted string). The first answer is kept 24 hours and replayed to a retry with the same key and the same request, with Idempotent-Replayed: true. Keys are yours alone (per user)." example:"8e03978e-40d5-43e8-bc93-6894a57f9324"`
+	Body           struct {
 		Content string `json:"content" doc:"1 to 10,000 characters, not blank; stored as given" example:"I tried again this morning, still nothing."`
 	}
 }

@@ -18,7 +18,7 @@ type WebhookOut struct {
 	ID                      string     `json:"id" format:"uuid"`
 	URL                     string     `json:"url" format:"uri" example:"https://hooks.example.com/supportd"`
 	Description             string     `json:"description"`
-	EventTypes              []string   `json:"event_types" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed" doc:"The event types sent; empty: every type the endpoint may see"`
+	EventTypes              []string   `json:"event_types" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed,attachment" doc:"The event types sent; empty: every type the endpoint may see"`
 	Internal                bool       `json:"internal" doc:"Also receives staff-only events (notes); otherwise only what a customer-facing integration may see"`
 	Enabled                 bool       `json:"enabled"`
 	DisabledReason          string     `json:"disabled_reason,omitempty" doc:"Why the endpoint is disabled (an admin, or failing deliveries); absent while enabled"`
@@ -84,7 +84,7 @@ type createWebhookInput struct {
 	Body struct {
 		URL         string   `json:"url" minLength:"1" maxLength:"2048" example:"https://hooks.example.com/supportd"`
 		Description string   `json:"description,omitempty" maxLength:"500" example:"CRM sync"`
-		EventTypes  []string `json:"event_types,omitempty" maxItems:"20" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed" doc:"Event types to send; empty or absent: every type"`
+		EventTypes  []string `json:"event_types,omitempty" maxItems:"20" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed,attachment" doc:"Event types to send; empty or absent: every type"`
 		Internal    bool     `json:"internal,omitempty" doc:"Also send staff-only events (notes)"`
 	}
 }
@@ -132,7 +132,7 @@ type updateWebhookInput struct {
 	Body struct {
 		URL         *string   `json:"url,omitempty" minLength:"1" maxLength:"2048" doc:"New URL, checked as at registration"`
 		Description *string   `json:"description,omitempty" maxLength:"500"`
-		EventTypes  *[]string `json:"event_types,omitempty" maxItems:"20" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed" doc:"New subscription; [] for every type"`
+		EventTypes  *[]string `json:"event_types,omitempty" maxItems:"20" enum:"created,status,priority,assignee,tags,message,note,ai_reply,ai_reply_started,ai_reply_failed,attachment" doc:"New subscription; [] for every type"`
 		Internal    *bool     `json:"internal,omitempty" doc:"Whether staff-only events (notes) are sent too"`
 		Enabled     *bool     `json:"enabled,omitempty" doc:"false stops deliveries (reason: disabled by an admin); true resumes them and clears the reason"`
 	}

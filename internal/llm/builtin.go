@@ -48,7 +48,7 @@ func (b *Builtin) Name() string { return "builtin" }
 // Stream writes the reply in small chunks. Usage counts words as tokens.
 func (b *Builtin) Stream(ctx context.Context, req Request, emit func(string) error) (Result, error) {
 	quoted := bestPassages(req.Passages, builtinMaxQuotes)
-	text := composeBuiltinReply(quoted)
+	text := acknowledgeFiles(req.Thread) + composeBuiltinReply(quoted)
 	res := Result{
 		Provider:  b.Name(),
 		Model:     BuiltinModel,
@@ -90,6 +90,34 @@ func bestPassages(ps []Passage, n int) []Passage {
 		}
 	}
 	return out
+}
+
+// acknowledgeFiles names the files of the customer's latest message, if any,
+// so the reply shows they were received (the built-in responder reads none).
+func acknowledgeFiles(thread []Turn) string {
+	for i := len(thread) - 1; i >= 0; i-- {
+		t := thread[i]
+		if t.Sender != SenderUser {
+			continue
+		}
+		if len(t.Attachments) == 0 {
+			return ""
+		}
+		names := make([]string, len(t.Attachments))
+		for j, n := range t.Attachments {
+			names[j] = oneLine(n, maxTitleRunes)
+		}
+		return "I see you attached " + joinNames(names) + "; a member of our team will look at it. "
+	}
+	return ""
+}
+
+// joinNames lists names as a sentence does: "a", "a and b", "a, b and c".
+func joinNames(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func composeBuiltinReply(quoted []Passage) string {

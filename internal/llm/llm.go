@@ -15,6 +15,9 @@ import "context"
 type Turn struct {
 	Sender  string // SenderUser (the customer), SenderAgent (a human agent) or SenderAI
 	Content string
+	// Attachments are the names of the files sent with the turn: the model
+	// is told of them, never given their bytes.
+	Attachments []string
 }
 
 // Thread senders, as stored by the support domain.

@@ -178,10 +178,20 @@ func renderTurn(t Turn) Message {
 	case SenderAI:
 		return Message{RoleAssistant, t.Content}
 	case SenderAgent:
-		return Message{RoleAssistant, "[Support agent] " + t.Content}
+		return Message{RoleAssistant, "[Support agent] " + t.Content + attachedNote(t.Attachments)}
 	default:
-		return Message{RoleUser, fence(t.Content)}
+		return Message{RoleUser, fence(t.Content) + attachedNote(t.Attachments)}
 	}
+}
+
+// attachedNote tells the model which files came with a turn: their names
+// only, fenced like any text a customer chose.
+func attachedNote(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return "\nFiles attached to this message (names only; their contents are not available to you):\n" +
+		fence(strings.Join(names, "\n"))
 }
 
 func sum(xs []int) int {

@@ -40,10 +40,15 @@ SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM ai_replies WHERE created_at >= $1 LI
 
 -- The newest $2 messages of a ticket, oldest first, for the prompt: a long
 -- thread is never read whole. Without the AI accounting, which prompts do not use.
+-- The files' names come joined by "/", which no stored name holds
+-- (attachment.SafeName), and only for messages that carry some.
 -- name: thread-tail
-SELECT id, ticket_id, author_id, sender, content, created_at
+SELECT id, ticket_id, author_id, sender, content, created_at,
+       CASE WHEN attachment_count > 0 THEN (
+           SELECT string_agg(a.name, '/' ORDER BY a.created_at, a.id) FROM attachments a WHERE a.message_id = tail.id
+       ) END
 FROM (
-    SELECT id, ticket_id, author_id, sender, content, created_at
+    SELECT id, ticket_id, author_id, sender, content, created_at, attachment_count
     FROM messages
     WHERE ticket_id = $1
     ORDER BY created_at DESC, id DESC

@@ -63,9 +63,12 @@ func (db *DB) AddTicketMessage(ctx context.Context, w *support.MessageWrite) err
 		if err := db.insertMessage(ctx, tx, m, w.MaxMessages); err != nil {
 			return err
 		}
+		if err := db.addAttachments(ctx, tx, m.Attachments, w.Quota); err != nil {
+			return err
+		}
 		return db.addEvents(ctx, tx, w.Events...)
 	})
-	if errors.Is(err, support.ErrStatusMoved) {
+	if errors.Is(err, support.ErrStatusMoved) || errors.Is(err, support.ErrQuotaExceeded) {
 		return fmt.Errorf("store: add message: %w", err)
 	}
 	return db.translate("add message", err)
@@ -148,6 +151,13 @@ func scanEvent(row rowScanner) (support.Event, error) {
 // in an empty ID and zero CreatedAt. The ticket itself is not touched: its
 // updated_at and version, which customers see, do not reveal a note.
 func (db *DB) AddNote(ctx context.Context, n *support.Note) error {
+	return db.AddNoteWithFiles(ctx, n, 0)
+}
+
+// AddNoteWithFiles stores n, its attachments and their (internal) events in
+// one transaction, unless the files take their uploader past quota bytes (0:
+// no bound; support.ErrQuotaExceeded).
+func (db *DB) AddNoteWithFiles(ctx context.Context, n *support.Note, quota int64) error {
 	if err := db.stamp(&n.ID, &n.CreatedAt); err != nil {
 		return err
 	}
@@ -156,9 +166,16 @@ func (db *DB) AddNote(ctx context.Context, n *support.Note) error {
 		if err != nil {
 			return err
 		}
-		return db.addEvents(ctx, tx, support.Event{TicketID: n.TicketID, ActorID: n.AuthorID, Type: support.EventNote,
-			New: support.EventValue(n.ID), Internal: true, CreatedAt: n.CreatedAt})
+		if err := db.addAttachments(ctx, tx, n.Attachments, quota); err != nil {
+			return err
+		}
+		events := append([]support.Event{{TicketID: n.TicketID, ActorID: n.AuthorID, Type: support.EventNote,
+			New: support.EventValue(n.ID), Internal: true, CreatedAt: n.CreatedAt}}, support.AttachmentEvents(n.Attachments, true)...)
+		return db.addEvents(ctx, tx, events...)
 	})
+	if errors.Is(err, support.ErrQuotaExceeded) {
+		return err
+	}
 	return db.translate("add note", err)
 }
 
@@ -178,6 +195,9 @@ func (db *DB) Notes(ctx context.Context, f support.NoteFilter) ([]support.Note, 
 		query, args = db.dq.notesAfter, []any{f.TicketID, at, f.After, f.Limit}
 	}
 	notes, err := queryAll(ctx, db.sql, query, scanNote, args...)
+	if err == nil {
+		err = db.withNoteAttachments(ctx, f.TicketID, notes)
+	}
 	return notes, db.translate("notes", err)
 }
 

@@ -65,7 +65,7 @@ func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, m *support.Message,
 		}
 	}
 	_, err := tx.ExecContext(ctx, db.q.createMessage,
-		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt))
+		m.ID, m.TicketID, nullIfEmpty(m.AuthorID), string(m.Sender), m.Content, timestamp(m.CreatedAt), len(m.Attachments))
 	if err != nil {
 		return err
 	}
@@ -77,6 +77,9 @@ func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, m *support.Message,
 // ticket itself, usually at the same time).
 func (db *DB) Messages(ctx context.Context, ticketID string) ([]support.Message, error) {
 	msgs, err := queryAll(ctx, db.sql, db.q.messagesByTicket, scanMessage, ticketID)
+	if err == nil {
+		err = db.withAttachments(ctx, msgs)
+	}
 	if err != nil {
 		return nil, db.translate("messages", err)
 	}
@@ -94,6 +97,9 @@ func (db *DB) ThreadPage(ctx context.Context, f support.ThreadFilter) ([]support
 	}
 	query, args := db.threadQuery(f)
 	msgs, err := queryAll(ctx, db.sql, query, scanMessage, args...)
+	if err == nil {
+		err = db.withAttachments(ctx, msgs)
+	}
 	if err != nil {
 		return nil, db.translate("thread page", err)
 	}
@@ -145,7 +151,7 @@ func scanMessage(row rowScanner) (support.Message, error) {
 	var prompt, completion, ttft, total sql.NullInt64
 	var truncated sql.NullBool
 	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt),
-		&provider, &model, &prompt, &completion, &ttft, &total, &cites, &truncated)
+		&provider, &model, &prompt, &completion, &ttft, &total, &cites, &truncated, &m.AttachmentCount)
 	if err != nil {
 		return m, err
 	}

@@ -71,14 +71,14 @@ SET updated_at = $2, version = version + 1
 WHERE id = $1;
 
 -- name: create-message
-INSERT INTO messages (id, ticket_id, author_id, sender, content, created_at)
-VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO messages (id, ticket_id, author_id, sender, content, created_at, attachment_count)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- AI messages carry their reply's accounting; other messages join nothing.
 -- name: messages-by-ticket
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
        r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
-       r.truncated
+       r.truncated, m.attachment_count
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1
@@ -99,7 +99,7 @@ SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE ticket_id = $1 LIMIT $2) AS c
 -- name: thread-first
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
        r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
-       r.truncated
+       r.truncated, m.attachment_count
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1
@@ -109,7 +109,7 @@ LIMIT $2;
 -- name: thread-after
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
        r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
-       r.truncated
+       r.truncated, m.attachment_count
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1 AND (m.created_at, m.id) > ($2, $3)
@@ -122,7 +122,7 @@ LIMIT $4;
 -- name: thread-newest
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
        r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
-       r.truncated
+       r.truncated, m.attachment_count
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1
@@ -132,7 +132,7 @@ LIMIT $2;
 -- name: thread-before
 SELECT m.id, m.ticket_id, m.author_id, m.sender, m.content, m.created_at,
        r.provider, r.model, r.prompt_tokens, r.completion_tokens, r.ttft_ms, r.total_ms, r.citations,
-       r.truncated
+       r.truncated, m.attachment_count
 FROM messages m
 LEFT JOIN ai_replies r ON r.id = m.id
 WHERE m.ticket_id = $1 AND (m.created_at, m.id) < ($2, $3)

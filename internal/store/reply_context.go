@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -69,9 +70,15 @@ func (db *DB) threadTail(ctx context.Context, ticketID string) ([]support.Messag
 // scanTailMessage reads a thread-tail row.
 func scanTailMessage(row rowScanner) (support.Message, error) {
 	var m support.Message
-	var author sql.NullString
-	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt))
+	var author, files sql.NullString
+	err := row.Scan(&m.ID, &m.TicketID, &author, &m.Sender, &m.Content, (*timestamp)(&m.CreatedAt), &files)
 	m.AuthorID = author.String
+	if files.String != "" { // names only: what the prompt shows
+		for _, name := range strings.Split(files.String, "/") {
+			m.Attachments = append(m.Attachments, support.Attachment{Name: name})
+		}
+		m.AttachmentCount = len(m.Attachments)
+	}
 	return m, err
 }
 

@@ -52,14 +52,17 @@ var (
 // statements holds the SQL of every *queries.sql file read through a querySet,
 // one set per file (ai_queries.sql has its own loader).
 type statements struct {
-	q  queries        // queries.sql
-	kq kbQueries      // kb_queries.sql
-	pq peopleQueries  // people_queries.sql
-	sq sessionQueries // session_queries.sql
-	uq auditQueries   // audit_queries.sql
-	dq deskQueries    // desk_queries.sql
-	fq feedQueries    // feed_queries.sql
-	wq webhookQueries // webhook_queries.sql
+	q   queries           // queries.sql
+	kq  kbQueries         // kb_queries.sql
+	pq  peopleQueries     // people_queries.sql
+	sq  sessionQueries    // session_queries.sql
+	uq  auditQueries      // audit_queries.sql
+	dq  deskQueries       // desk_queries.sql
+	fq  feedQueries       // feed_queries.sql
+	wq  webhookQueries    // webhook_queries.sql
+	aq2 attachmentQueries // attachment_queries.sql
+
+	iq idempotencyQueries // idempotency_queries.sql
 }
 
 // loadStatements reads the embedded query files into their sets.
@@ -67,7 +70,8 @@ func loadStatements() (statements, error) {
 	var s statements
 	err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &s.q, "kb_queries.sql": &s.kq,
 		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq,
-		"feed_queries.sql": &s.fq, "webhook_queries.sql": &s.wq})
+		"feed_queries.sql": &s.fq, "webhook_queries.sql": &s.wq, "attachment_queries.sql": &s.aq2,
+		"idempotency_queries.sql": &s.iq})
 	return s, err
 }
 

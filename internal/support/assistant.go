@@ -353,7 +353,7 @@ func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.
 		MaxTokens: a.cfg.MaxTokens}
 	latest := ""
 	for _, m := range msgs {
-		req.Thread = append(req.Thread, llm.Turn{Sender: string(m.Sender), Content: m.Content})
+		req.Thread = append(req.Thread, llm.Turn{Sender: string(m.Sender), Content: m.Content, Attachments: fileNames(m.Attachments)})
 		if m.Sender == SenderUser {
 			latest = m.Content
 		}
@@ -370,6 +370,18 @@ func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.
 		req.Passages = append(req.Passages, llm.Passage{ArticleID: p.ArticleID, Title: p.Title, Text: passageText(p)})
 	}
 	return req, err
+}
+
+// fileNames are the names of files, as the prompt shows them.
+func fileNames(files []Attachment) []string {
+	if len(files) == 0 {
+		return nil
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return names
 }
 
 func passageText(p Passage) string {

@@ -42,7 +42,18 @@ type AuthService struct {
 
 	metrics Metrics // failed logins
 	watcher AccountWatcher
+	files   FileEraser // nil: accounts have no files
 }
+
+// FileEraser deletes the files an account uploaded (store.DB: their rows at
+// once, their bytes by the sweeper).
+type FileEraser interface {
+	DisownUserFiles(ctx context.Context, userID string) error
+}
+
+// EraseFilesWith makes account deletion delete the account's files. Wiring
+// only: call it before the service is used.
+func (s *AuthService) EraseFilesWith(f FileEraser) { s.files = f }
 
 // AccountWatcher hears, after the change is stored, of each account whose
 // sessions ended or whose role or status changed: the live streams close its

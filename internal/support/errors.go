@@ -18,6 +18,7 @@ const (
 	CodeNotFound     Code = "not_found"    // missing, or not visible to the caller (404)
 	CodeConflict     Code = "conflict"     // unique constraint or state conflict (409)
 	CodeStale        Code = "stale"        // the caller's If-Match names an older version (412)
+	CodeTooLarge     Code = "too_large"    // a file or the caller's stored files past a limit (413)
 	CodeRateLimited  Code = "rate_limited" // quota exhausted (429)
 	CodeUnavailable  Code = "unavailable"  // a dependency is down; retry later (503)
 	CodeInternal     Code = "internal"     // a bug or unexpected failure (500)

@@ -345,7 +345,8 @@ var errWrongPassword = Invalid(FieldError{Field: "password", Message: "is not th
 // DeleteMe deletes the caller's account, confirmed with its password. The row
 // stays, anonymised (no email, name or password; deactivated and marked
 // deleted), so that the account's tickets stay readable to staff; its sessions
-// are deleted and its tokens refused. The last active admin cannot delete itself.
+// are deleted and its tokens refused; the files it uploaded are deleted (the
+// messages stay, without them). The last active admin cannot delete itself.
 func (s *AuthService) DeleteMe(ctx context.Context, actor Actor, password string) error {
 	u, err := s.Me(ctx, actor)
 	if err != nil {
@@ -353,6 +354,11 @@ func (s *AuthService) DeleteMe(ctx context.Context, actor Actor, password string
 	}
 	if err := s.verifyPassword(ctx, password, u.PasswordHash, errWrongPassword); err != nil {
 		return err
+	}
+	if s.files != nil { // first: an account that stays has lost its files, never the reverse
+		if err := s.files.DisownUserFiles(ctx, actor.UserID); err != nil {
+			return fmt.Errorf("delete account files: %w", err)
+		}
 	}
 	now := s.timestamp()
 	if _, err := s.updateAccount(ctx, actor, actor.UserID, func(u *User) {

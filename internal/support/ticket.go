@@ -56,6 +56,10 @@ type Message struct {
 	Content   string
 	CreatedAt time.Time
 	AI        *AIMeta // set on AI messages only
+	// Attachments are the files the message carries (issue 13), oldest first;
+	// AttachmentCount says how many there are, also where they are not loaded.
+	Attachments     []Attachment
+	AttachmentCount int
 }
 
 // PageKey is the position of a ticket (or message, article, account) in its

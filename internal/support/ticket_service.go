@@ -25,6 +25,10 @@ type TicketService struct {
 	now    func() time.Time
 	newID  func() string
 	limits ThreadLimits
+	// Attachments (attachment.go); nil until WithAttachments.
+	blobs      BlobStore
+	files      AttachmentStore
+	fileLimits AttachmentLimits
 }
 
 // ThreadLimits bound a ticket's thread and what one read of it returns.
@@ -43,6 +47,22 @@ func NewTicketService(store TicketStore, log *slog.Logger, now func() time.Time,
 	}
 	return &TicketService{store: store, log: log, now: now, newID: newID, limits: limits}
 }
+
+// WithAttachments lets messages carry files kept in blobs. Wiring only: call
+// it before the service is used.
+func (s *TicketService) WithAttachments(blobs BlobStore, files AttachmentStore, lim AttachmentLimits) *TicketService {
+	if lim.MaxSize <= 0 {
+		lim.MaxSize = DefaultAttachmentMaxSize
+	}
+	if lim.MaxFiles <= 0 {
+		lim.MaxFiles = DefaultAttachmentMaxFiles
+	}
+	s.blobs, s.files, s.fileLimits = blobs, files, lim
+	return s
+}
+
+// AttachmentLimits are the limits on files in force.
+func (s *TicketService) AttachmentLimits() AttachmentLimits { return s.fileLimits }
 
 // ThreadFull is the error for a message sent to a ticket that already holds
 // maxMessages messages.
@@ -196,6 +216,12 @@ func (s *TicketService) AddMessage(ctx context.Context, actor Actor, ticketID, c
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	return s.addMessage(ctx, actor, ticketID, content, nil)
+}
+
+// addMessage stores a message with the files already in the blob store (and
+// their events), retrying when the ticket's status moved meanwhile.
+func (s *TicketService) addMessage(ctx context.Context, actor Actor, ticketID, content string, files []Attachment) (*Message, error) {
 	for attempt := 1; ; attempt++ {
 		t, err := s.visibleTicket(ctx, actor, ticketID)
 		if err != nil {
@@ -205,19 +231,27 @@ func (s *TicketService) AddMessage(ctx context.Context, actor Actor, ticketID, c
 			return nil, err
 		}
 		now := s.timestamp()
-		w := &MessageWrite{MaxMessages: s.limits.MaxMessages, Seen: t.Status, Status: t.Status,
-			Message: &Message{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Sender: actor.sender(),
-				Content: content, CreatedAt: now}}
+		m := &Message{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Sender: actor.sender(),
+			Content: content, CreatedAt: now, Attachments: files, AttachmentCount: len(files)}
+		for i := range m.Attachments {
+			m.Attachments[i].MessageID, m.Attachments[i].CreatedAt = m.ID, now
+		}
+		w := &MessageWrite{MaxMessages: s.limits.MaxMessages, Quota: s.fileLimits.Quota, Seen: t.Status, Status: t.Status, Message: m}
 		if actor.reopensOnMessage(t) {
 			w.Status = StatusOpen
 			w.Events = []Event{{TicketID: t.ID, ActorID: actor.UserID, Type: EventStatus,
 				Old: EventValue(t.Status), New: EventValue(StatusOpen), CreatedAt: now}}
 		}
+		w.Events = append(w.Events, AttachmentEvents(m.Attachments, false)...)
 		err = s.store.AddTicketMessage(ctx, w)
 		switch {
 		case err == nil:
 			return w.Message, nil
 		case !errors.Is(err, ErrStatusMoved) || attempt == writeAttempts:
+			var de *Error
+			if errors.As(err, &de) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("add message: %w", err)
 		}
 	}

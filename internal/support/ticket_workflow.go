@@ -212,12 +212,24 @@ func (s *TicketService) AddNote(ctx context.Context, actor Actor, ticketID, cont
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	return s.addNote(ctx, actor, ticketID, content, nil)
+}
+
+// addNote stores a note with the files already in the blob store.
+func (s *TicketService) addNote(ctx context.Context, actor Actor, ticketID, content string, files []Attachment) (*Note, error) {
 	t, err := s.visibleTicket(ctx, actor, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	n := &Note{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Content: content, CreatedAt: s.timestamp()}
-	if err := s.store.AddNote(ctx, n); err != nil {
+	n := &Note{ID: s.newID(), TicketID: t.ID, AuthorID: actor.UserID, Content: content, CreatedAt: s.timestamp(), Attachments: files}
+	for i := range n.Attachments {
+		n.Attachments[i].NoteID, n.Attachments[i].CreatedAt = n.ID, n.CreatedAt
+	}
+	if err := s.store.AddNoteWithFiles(ctx, n, s.fileLimits.Quota); err != nil {
+		var de *Error
+		if errors.As(err, &de) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("add note: %w", err)
 	}
 	return n, nil

@@ -34,7 +34,7 @@ const (
 // WebhookEventTypes are the event types an endpoint may subscribe to, in the
 // order the API documents them.
 var WebhookEventTypes = []EventType{EventCreated, EventStatus, EventPriority, EventAssignee, EventTags,
-	EventMessage, EventNote, EventAIReply, EventAIReplyStarted, EventAIReplyFailed}
+	EventMessage, EventNote, EventAIReply, EventAIReplyStarted, EventAIReplyFailed, EventAttachment}
 
 // staffOnlyEventTypes are the event types only internal endpoints receive
 // (the feed marks their events internal).

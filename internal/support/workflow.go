@@ -76,6 +76,8 @@ const (
 	EventMessage  EventType = "message"
 	EventNote     EventType = "note"
 	EventAIReply  EventType = "ai_reply"
+	// EventAttachment records a file sent with a message or a note (internal then).
+	EventAttachment EventType = "attachment"
 
 	EventAIReplyStarted EventType = "ai_reply_started"
 	EventAIReplyFailed  EventType = "ai_reply_failed"
@@ -124,11 +126,12 @@ type NoteFilter struct {
 // Note is a staff-only remark on a ticket. Notes live apart from messages, so
 // nothing that reads a thread can include one.
 type Note struct {
-	ID        string
-	TicketID  string
-	AuthorID  string
-	Content   string
-	CreatedAt time.Time
+	ID          string
+	TicketID    string
+	AuthorID    string
+	Content     string
+	CreatedAt   time.Time
+	Attachments []Attachment // files sent with the note (staff only, like the note)
 }
 
 // TicketChanges is a PATCH of a ticket: nil fields are left as they are.
@@ -158,9 +161,12 @@ type TicketUpdate struct {
 type MessageWrite struct {
 	Message     *Message
 	MaxMessages int // 0: no bound
-	Seen        Status
-	Status      Status
-	Events      []Event
+	// Quota bounds the bytes of files the message's author may have stored,
+	// these included (0: no bound); the store refuses with ErrQuotaExceeded.
+	Quota  int64
+	Seen   Status
+	Status Status
+	Events []Event
 }
 
 // ErrVersionMoved is returned by UpdateTicket when the ticket's version is no
@@ -186,6 +192,10 @@ type WorkflowStore interface {
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// AddNote stores n and its internal note event, atomically.
 	AddNote(ctx context.Context, n *Note) error
+	// AddNoteWithFiles stores n with its attachments in one transaction,
+	// unless they would take their uploader past quota bytes (0: no bound;
+	// ErrQuotaExceeded).
+	AddNoteWithFiles(ctx context.Context, n *Note, quota int64) error
 	// Notes returns up to f.Limit notes of a ticket, oldest first; ErrNotFound
 	// when f.After is not a note of that ticket.
 	Notes(ctx context.Context, f NoteFilter) ([]Note, error)
