@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/supportd/supportd/internal/llm/llmtest"
 	"github.com/supportd/supportd/internal/support"
@@ -303,4 +305,40 @@ func TestNoteAttachmentsAreStaffOnly(t *testing.T) {
 	_, _ = fw2.Write([]byte("%PDF-1.7\n"))
 	_ = mw2.Close()
 	expect(t, in.do(http.MethodPost, "/tickets/"+tk.ID+"/notes", u.Token, &buf2, mw2.FormDataContentType()), http.StatusForbidden)
+}
+
+// An upload slower than the server's read timeout (30 s in production, 300 ms
+// here) is not cut off: the form gets its own, longer deadline.
+func TestSlowUploadOutlivesTheReadTimeout(t *testing.T) {
+	in := startApp(t, "sqlite", nil, appOptions{})
+	srv := httptest.NewUnstartedServer(in.app.Server)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	u := in.newUser()
+	tk := in.createTicket(u.Token, "Slow link", "upload")
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("content", "slowly")
+		fw, _ := mw.CreateFormFile("files", "shot.png")
+		for i := range len(testPNG) { // one byte every 20 ms: about 1.5 s in all
+			_, _ = fw.Write(testPNG[i : i+1])
+			time.Sleep(20 * time.Millisecond)
+		}
+		_ = mw.Close()
+		_ = pw.Close()
+	}()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tickets/"+tk.ID+"/messages", pr)
+	req.Header.Set("Authorization", "Bearer "+u.Token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("slow upload: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("slow upload: %d %s", resp.StatusCode, body)
+	}
 }

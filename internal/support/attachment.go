@@ -133,12 +133,14 @@ func (s *TicketService) beginUpload(ctx context.Context, actor Actor, ticketID s
 			return nil, err
 		}
 	}
-	stored, err := s.files.StoredBytes(ctx, actor.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("begin message: %w", err)
-	}
-	if q := s.fileLimits.Quota; q > 0 && stored >= q {
-		return nil, ErrQuotaExceeded
+	var stored int64
+	if q := s.fileLimits.Quota; q > 0 { // a sum over the user's files: only when there is a quota
+		if stored, err = s.files.StoredBytes(ctx, actor.UserID); err != nil {
+			return nil, fmt.Errorf("begin message: %w", err)
+		}
+		if stored >= q {
+			return nil, ErrQuotaExceeded
+		}
 	}
 	return &MessageUpload{s: s, actor: actor, ticket: t, note: note, stored: stored}, nil
 }
@@ -170,7 +172,7 @@ func (u *MessageUpload) AddFile(ctx context.Context, rawName string, body io.Rea
 		return fmt.Errorf("add file: %w", err)
 	}
 	if err := u.write(ctx, &a, io.MultiReader(bytes.NewReader(head), body)); err != nil {
-		u.s.forgetBlob(ctx, a.BlobKey, false)
+		u.s.forgetBlob(context.WithoutCancel(ctx), a.BlobKey, false) // the request may be gone
 		return err
 	}
 	u.files = append(u.files, a)
