@@ -19,11 +19,20 @@
 //	         over the first -active customers' tickets; each "message" event a socket
 //	         receives gives a delay: its arrival time - its created_at (same clock)
 //
+// With -writer store (PostgreSQL only) the messages are not posted to supportd
+// but written the way a second supportd instance writes them: store.DB.AddMessage
+// on the same tickets, as their customers, from -writers goroutines at the same
+// open-loop -rate, each commit followed by a coalesced NotifyFeed sent one at a
+// time (like internal/app/live.go's runFeedNotifier). The supportd under test is
+// woken by its LISTEN exactly as by another instance; its HTTP write path, which
+// saturates near 400 msg/s on 2 cores, is out of the measurement.
+//
 // Run from the module root:
 //
 //	go run ./bench/live                                   # SQLite, 10,000 sockets, 1,000 msg/s
 //	go run ./bench/live -database-url 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
 //	go run ./bench/live -database-url '...' -rate 200
+//	go run ./bench/live -database-url '...' -writer store -rate 1000
 //
 // With a postgres:// URL a fresh database is created on that server for the run
 // and dropped after it (-keep keeps it). See docs/benchmarks.md ("Live
@@ -53,6 +62,8 @@ type options struct {
 	settle      time.Duration
 	drain       time.Duration
 	maxInflight int
+	writer      string
+	writers     int
 	quiet       float64
 	quietWait   time.Duration
 	dbURL       string
@@ -70,7 +81,9 @@ func main() {
 	flag.DurationVar(&o.ramp, "ramp", 10*time.Second, "spread the opening of the sockets over this long")
 	flag.DurationVar(&o.settle, "settle", 5*time.Second, "pause before each memory reading")
 	flag.DurationVar(&o.drain, "drain", 10*time.Second, "after the last POST, wait at most this long for its events")
-	flag.IntVar(&o.maxInflight, "max-inflight", 1000, "POSTs in flight at most; a tick finding this many is skipped (and counted)")
+	flag.IntVar(&o.maxInflight, "max-inflight", 1000, "messages in flight (queued or being written) at most; a tick finding this many is skipped (and counted)")
+	flag.StringVar(&o.writer, "writer", writerHTTP, "how messages are written: http (POST to supportd) or store (store.DB.AddMessage + NotifyFeed, as a second instance; PostgreSQL only)")
+	flag.IntVar(&o.writers, "writers", 16, "-writer store: writer goroutines (the store's PostgreSQL pool holds 16 connections)")
 	flag.Float64Var(&o.quiet, "quiet", 15, "before each phase, wait until the machine is at most this % busy...")
 	flag.DurationVar(&o.quietWait, "quiet-wait", 2*time.Minute, "...but no longer than this")
 	flag.StringVar(&o.dbURL, "database-url", "", "sqlite://PATH, or a postgres:// URL on whose server a fresh database is created (default: a SQLite file in the temp dir)")
@@ -90,6 +103,13 @@ func (o options) validate() error {
 		return errors.New("need 1 <= -active <= -conns")
 	case o.rate < 1 || o.duration <= 0:
 		return errors.New("-rate and -duration must be positive")
+	case o.writer != writerHTTP && o.writer != writerStore:
+		return fmt.Errorf("-writer must be %s or %s, not %q", writerHTTP, writerStore, o.writer)
+	case o.writer == writerStore && !strings.HasPrefix(o.dbURL, "postgres://") && !strings.HasPrefix(o.dbURL, "postgresql://"):
+		return errors.New("-writer store needs -database-url postgres://...: it plays a second supportd instance, " +
+			"which SQLite cannot have (one instance per file, woken in process)")
+	case o.writer == writerStore && o.writers < 1:
+		return errors.New("-writers must be positive")
 	}
 	return nil
 }
@@ -144,7 +164,15 @@ func run(o options) error {
 	}
 	defer sd.stop()
 	fmt.Printf("supportd: pid %d, %s, metrics on %s\n", sd.pid(), sd.base, env["METRICS_ADDR"])
-	res, err := measure(ctx, o, sd, customers, tokens)
+	var sw *storeWriter
+	if o.writer == writerStore {
+		if sw, err = newStoreWriter(ctx, db.url, o.writers, o.maxInflight); err != nil {
+			return fmt.Errorf("store writer: %w", err)
+		}
+		defer sw.close()
+		fmt.Printf("writer: store.DB.AddMessage from %d goroutines (own pool) + coalesced NotifyFeed, as a second instance\n", o.writers)
+	}
+	res, err := measure(ctx, o, sd, sw, customers, tokens)
 	if l := tail(sd.logPath, 1500); strings.TrimSpace(l) != "" {
 		fmt.Printf("supportd log (tail):\n%s\n", l)
 	}
@@ -157,14 +185,19 @@ func run(o options) error {
 }
 
 // measure runs the warm-up and both phases against a running supportd.
-func measure(ctx context.Context, o options, sd *supportdProc, customers []customer, tokens []string) (results, error) {
+// With sw, the messages are written by it instead of posted to supportd.
+func measure(ctx context.Context, o options, sd *supportdProc, sw *storeWriter, customers []customer, tokens []string) (results, error) {
 	res := results{Options: o}
 	targets := make([]target, o.active)
 	for i := range targets {
-		targets[i] = target{ticketID: customers[i].ticketID, token: tokens[i]}
+		targets[i] = target{ticketID: customers[i].ticketID, userID: customers[i].userID, token: tokens[i]}
 	}
 	poster := newPoster(sd.base, o.maxInflight)
-	if err := warmUp(ctx, sd.base, poster, targets, min(o.active, 20)); err != nil {
+	send, dispatch := sendFunc(poster.post), (func(func()))(nil) // nil: a goroutine per message
+	if sw != nil {
+		send, dispatch = sw.send, sw.dispatch
+	}
+	if err := warmUp(ctx, sd.base, send, targets, min(o.active, 20)); err != nil {
 		return res, fmt.Errorf("warm-up: %w", err)
 	}
 	time.Sleep(o.settle)
@@ -183,12 +216,20 @@ func measure(ctx context.Context, o options, sd *supportdProc, customers []custo
 		return res, errors.New("no socket opened")
 	}
 
-	fmt.Printf("phase 2: %d msg/s for %s over %d tickets (open loop, at most %d in flight)\n", o.rate, o.duration, o.active, o.maxInflight)
+	fmt.Printf("phase 2: %d msg/s for %s over %d tickets (open loop, at most %d in flight, writer %s)\n", o.rate, o.duration, o.active, o.maxInflight, o.writer)
 	res.BusyBefore = waitQuiet(o.quiet, o.quietWait)
 	fmt.Printf("  machine %.0f%% busy before phase 2\n", res.BusyBefore)
 	f.reset()
-	res.Load = runLoad(ctx, poster, f, sd, targets, o)
+	var sent0, failed0 int64
+	if sw != nil {
+		sent0, failed0 = sw.notices()
+	}
+	res.Load = runLoad(ctx, send, dispatch, f, sd, targets, o)
 	res.Events = f.result()
+	if sw != nil {
+		s, fl := sw.notices()
+		res.Notices, res.NoticesFailed = s-sent0, fl-failed0
+	}
 	res.printPhase2()
 	return res, nil
 }

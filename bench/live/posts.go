@@ -14,7 +14,7 @@ import (
 )
 
 // target is a ticket that gets messages, and its owner's token.
-type target struct{ ticketID, token string }
+type target struct{ ticketID, userID, token string }
 
 // poster posts messages as the tickets' customers, over kept-alive connections.
 type poster struct {
@@ -49,9 +49,10 @@ func (p *poster) post(ctx context.Context, t target, content string) error {
 	return nil
 }
 
-// warmUp opens n sockets, posts a message to each one's ticket and waits for
-// the n events: connections, pools and code paths are warm before the baseline.
-func warmUp(ctx context.Context, base string, p *poster, targets []target, n int) error {
+// warmUp opens n sockets, writes a message to each one's ticket with send and
+// waits for the n events: connections, pools and code paths are warm before the
+// baseline (with the store writer: its NOTIFY reached supportd's LISTEN).
+func warmUp(ctx context.Context, base string, send sendFunc, targets []target, n int) error {
 	f := newFleet(base)
 	defer f.close()
 	tokens := make([]string, n)
@@ -71,8 +72,8 @@ func warmUp(ctx context.Context, base string, p *poster, targets []target, n int
 		return fmt.Errorf("%d of %d sockets failed: %v", r.Failed, n, r.FailSample)
 	}
 	for i := range n {
-		if err := p.post(ctx, targets[i], "warm-up"); err != nil {
-			return fmt.Errorf("POST: %w", err)
+		if err := send(ctx, targets[i], "warm-up"); err != nil {
+			return fmt.Errorf("write: %w", err)
 		}
 	}
 	for deadline := time.Now().Add(10 * time.Second); f.received() < n; time.Sleep(20 * time.Millisecond) {
@@ -87,16 +88,18 @@ func warmUp(ctx context.Context, base string, p *poster, targets []target, n int
 type loadResult struct {
 	Issued, OK, Failed, Skipped int64
 	Errors                      map[string]int
-	Latency                     pcts          // scheduled send to response
-	Elapsed                     time.Duration // first send to last response
+	Latency                     pcts          // scheduled send to response (store writer: to commit)
+	Elapsed                     time.Duration // first send to last response (or commit)
 	Usage                       usage         // first send to the last event (or the drain's end)
 }
 
-// runLoad posts at o.rate for o.duration on a fixed schedule (open loop: a
+// runLoad sends at o.rate for o.duration on a fixed schedule (open loop: a
 // late response does not delay the next send), round-robin over targets, then
-// waits up to o.drain for the sockets to receive the events of the posts that
-// succeeded. supportd's and the machine's CPU and RSS are read meanwhile.
-func runLoad(ctx context.Context, p *poster, f *fleet, sd *supportdProc, targets []target, o options) loadResult {
+// waits up to o.drain for the sockets to receive the events of the messages
+// that succeeded. supportd's and the machine's CPU and RSS are read meanwhile.
+// Each message runs in a goroutine of its own, or through dispatch (the store
+// writer's pool) when it is not nil.
+func runLoad(ctx context.Context, send sendFunc, dispatch func(func()), f *fleet, sd *supportdProc, targets []target, o options) loadResult {
 	res := loadResult{Errors: map[string]int{}}
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -120,9 +123,11 @@ func runLoad(ctx context.Context, p *poster, f *fleet, sd *supportdProc, targets
 		}
 		res.Issued++
 		inflight.Add(1)
-		wg.Go(func() {
+		wg.Add(1)
+		job := func() {
+			defer wg.Done()
 			defer inflight.Add(-1)
-			err := p.post(ctx, targets[i%len(targets)], fmt.Sprintf("live bench message %d", i))
+			err := send(ctx, targets[i%len(targets)], fmt.Sprintf("live bench message %d", i))
 			took := time.Since(at)
 			mu.Lock()
 			defer mu.Unlock()
@@ -133,7 +138,12 @@ func runLoad(ctx context.Context, p *poster, f *fleet, sd *supportdProc, targets
 			}
 			res.OK++
 			lat = append(lat, took)
-		})
+		}
+		if dispatch != nil {
+			dispatch(job)
+		} else {
+			go job()
+		}
 	}
 	wg.Wait()
 	res.Elapsed, res.Latency = time.Since(start), percentiles(lat)

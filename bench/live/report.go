@@ -18,6 +18,16 @@ type results struct {
 	Load       loadResult
 	Events     eventsResult
 	BusyBefore float64 // % of the machine busy just before phase 2
+	// -writer store: NOTIFYs the writer sent (and failed) during phase 2
+	Notices, NoticesFailed int64
+}
+
+// writes names phase 2's requests: POSTs, or the store writer's transactions.
+func (r results) writes() string {
+	if r.Options.writer == writerStore {
+		return "writes (store.DB.AddMessage)"
+	}
+	return "POSTs"
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
@@ -45,15 +55,24 @@ func (r results) printPhase1() {
 
 func (r results) printPhase2() {
 	l, e, u := r.Load, r.Events, r.Load.Usage
-	fmt.Printf("  POSTs: %d issued, %d ok, %d failed %v, %d skipped (%d in flight); all answered %s after the first\n",
-		l.Issued, l.OK, l.Failed, l.Errors, l.Skipped, r.Options.maxInflight, l.Elapsed.Round(time.Millisecond))
-	fmt.Printf("  achieved %.0f msg/s (ok ÷ first send to last response); POST latency from its scheduled time p50 %sms p90 %sms p99 %sms max %sms\n",
+	fmt.Printf("  %s: %d issued, %d ok, %d failed %v, %d skipped (%d in flight); all answered %s after the first\n",
+		r.writes(), l.Issued, l.OK, l.Failed, l.Errors, l.Skipped, r.Options.maxInflight, l.Elapsed.Round(time.Millisecond))
+	fmt.Printf("  achieved %.0f msg/s (ok ÷ first send to last response); latency from its scheduled time p50 %sms p90 %sms p99 %sms max %sms\n",
 		r.achieved(), ms(l.Latency.P50), ms(l.Latency.P90), ms(l.Latency.P99), ms(l.Latency.Max))
+	if r.Options.writer == writerStore {
+		fmt.Printf("  NOTIFYs sent by the writer: %d (%d failed), %.1f messages per notice\n",
+			r.Notices, r.NoticesFailed, float64(l.OK)/max(1, float64(r.Notices)))
+	}
 	fmt.Printf("  events: %d message events of %d posted (%d missing), %d others; sockets ended by the server: %v\n",
 		e.Received, l.OK, l.OK-int64(e.Received), e.Other, e.Ended)
 	fmt.Printf("  delay created_at → socket: p50 %sms p90 %sms p99 %sms max %sms\n",
 		ms(e.Delay.P50), ms(e.Delay.P90), ms(e.Delay.P99), ms(e.Delay.Max))
-	fmt.Printf("  CPU over %.1fs: supportd %.2fs (%.2f cores), clients %.2fs, PostgreSQL %.2fs, rest of the machine (other work) %.2fs; load average now %s\n",
+	fmt.Printf("  delay by %s of arrival (events: p50 / max ms):", windowLen)
+	for _, w := range e.ByWindow {
+		fmt.Printf(" %d: %.0f / %.0f;", w.N, float64(w.P50.Microseconds())/1000, float64(w.Max.Microseconds())/1000)
+	}
+	fmt.Println()
+	fmt.Printf("  CPU over %.1fs: supportd %.2fs (%.2f cores), clients (sockets + writer) %.2fs, PostgreSQL %.2fs, rest of the machine (other work) %.2fs; load average now %s\n",
 		u.Seconds, u.SupportdS, u.SupportdS/u.Seconds, u.SelfS, u.DatabaseS, u.RestS, loadAvg())
 	fmt.Printf("  supportd RSS: peak %.1f MiB, at the end %.1f MiB\n", float64(u.PeakRSSKiB)/1024, float64(u.EndRSSKiB)/1024)
 }
@@ -68,7 +87,7 @@ func (r results) achieved() float64 {
 // summary prints the run as two markdown tables.
 func (r results) summary() {
 	o, u := r.Options, r.Load.Usage
-	fmt.Printf("\nmachine: %s; db: %s; %.0f%% busy before phase 2\n\n", r.Machine, r.DB, r.BusyBefore)
+	fmt.Printf("\nmachine: %s; db: %s; writer: %s; %.0f%% busy before phase 2\n\n", r.Machine, r.DB, o.writer, r.BusyBefore)
 	fmt.Println("| sockets open / asked | failed | handshake p50 / p99 (ms) | supportd RSS before → with sockets (MiB) | **KiB RSS per socket** | KiB heap in use per socket | goroutines per socket |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	fmt.Printf("| %d / %d | %d | %s / %s | %.1f → %.1f | **%.1f** | %.1f | %.2f |\n\n",
@@ -76,7 +95,11 @@ func (r results) summary() {
 		float64(r.Base.RSSKiB)/1024, float64(r.Held.RSSKiB)/1024,
 		r.perSocket(float64(r.Held.RSSKiB), float64(r.Base.RSSKiB)), r.perSocket(r.Held.HeapInuse, r.Base.HeapInuse)/1024,
 		r.perSocket(r.Held.Goroutines, r.Base.Goroutines))
-	fmt.Println("| target msg/s | achieved msg/s | POSTs ok / failed / skipped | events received / posted | **delay p50 / p90 / p99 / max (ms)** | POST p50 / p99 (ms) | supportd CPU (cores) | clients / PostgreSQL / other CPU (cores) | supportd peak RSS (MiB) |")
+	w := "POST"
+	if o.writer == writerStore {
+		w = "store write"
+	}
+	fmt.Printf("| target msg/s | achieved msg/s | %ss ok / failed / skipped | events received / posted | **delay p50 / p90 / p99 / max (ms)** | %s p50 / p99 (ms) | supportd CPU (cores) | clients (sockets + writer) / PostgreSQL / other CPU (cores) | supportd peak RSS (MiB) |\n", w, w)
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	d := r.Events.Delay
 	fmt.Printf("| %d | %.0f | %d / %d / %d | %d / %d | **%s / %s / %s / %s** | %s / %s | %.2f | %.2f / %.2f / %.2f | %.1f |\n",

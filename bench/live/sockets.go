@@ -26,6 +26,8 @@ type fleet struct {
 	mu     sync.Mutex
 	conns  []*websocket.Conn
 	delays []time.Duration // arrival - created_at, one per message event
+	arrive []time.Duration // arrival - since, one per message event
+	since  time.Time       // the last reset
 	other  int             // events of other types
 	ended  map[string]int  // sockets the server ended, by close status or error
 }
@@ -120,6 +122,7 @@ func (f *fleet) read(c *websocket.Conn) {
 		f.mu.Lock()
 		if jerr == nil && e.Type == "message" {
 			f.delays = append(f.delays, at.Sub(e.CreatedAt))
+			f.arrive = append(f.arrive, at.Sub(f.since))
 		} else {
 			f.other++
 		}
@@ -149,7 +152,7 @@ func (f *fleet) received() int {
 // reset forgets the events received so far.
 func (f *fleet) reset() {
 	f.mu.Lock()
-	f.delays, f.other = nil, 0
+	f.delays, f.arrive, f.other, f.since = nil, nil, 0, time.Now()
 	f.mu.Unlock()
 }
 
@@ -159,7 +162,13 @@ type eventsResult struct {
 	Other    int
 	Delay    pcts
 	Ended    map[string]int
+	// ByWindow: the delay's p50 and max of the events arriving in each
+	// window (windowLen) since the reset, to tell a backlog that grows
+	// from a steady delay.
+	ByWindow []pcts
 }
+
+const windowLen = 5 * time.Second
 
 func (f *fleet) result() eventsResult {
 	f.mu.Lock()
@@ -168,7 +177,19 @@ func (f *fleet) result() eventsResult {
 	for k, v := range f.ended {
 		ended[k] = v
 	}
-	return eventsResult{Received: len(f.delays), Other: f.other, Delay: percentiles(f.delays), Ended: ended}
+	var win [][]time.Duration
+	for i, a := range f.arrive {
+		w := max(0, int(a/windowLen))
+		for len(win) <= w {
+			win = append(win, nil)
+		}
+		win[w] = append(win[w], f.delays[i])
+	}
+	byWindow := make([]pcts, len(win))
+	for i, ds := range win {
+		byWindow[i] = percentiles(ds)
+	}
+	return eventsResult{Received: len(f.delays), Other: f.other, Delay: percentiles(f.delays), Ended: ended, ByWindow: byWindow}
 }
 
 // close drops every socket and waits for their readers.

@@ -56,7 +56,7 @@ func (h *Hub) Subscribe(ctx context.Context, actor support.Actor, since int64) (
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if h.perUser[actor.UserID] >= h.opts.PerUser {
+	if len(h.byUser[actor.UserID]) >= h.opts.PerUser {
 		h.mu.Unlock()
 		return nil, ErrTooManyStreams
 	}
@@ -64,8 +64,7 @@ func (h *Hub) Subscribe(ctx context.Context, actor support.Actor, since int64) (
 	if since == 0 {
 		s.after = until
 	}
-	h.subs[s] = struct{}{}
-	h.perUser[actor.UserID]++
+	h.addLocked(s)
 	h.mu.Unlock()
 	if since > 0 {
 		if err := s.replay(ctx, until); err != nil {
@@ -156,9 +155,7 @@ func (s *Subscription) Next(ctx context.Context) (support.FeedEvent, error) {
 func (s *Subscription) Close() {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
-	if _, ok := s.hub.subs[s]; ok {
-		s.hub.dropLocked(s, ErrClosed)
-	}
+	s.hub.dropLocked(s, ErrClosed) // nothing when it was dropped already
 }
 
 // end records why the subscription ended and wakes its reader.
