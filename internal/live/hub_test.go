@@ -218,3 +218,28 @@ func TestStreamsPerUser(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsGoToStaffAndTheTicketsCustomerOnly: the hub's index by user hands
+// an event to every staff subscription and to the ticket's customer's, once
+// each (an agent with two streams gets it on both), and to no other customer.
+func TestEventsGoToStaffAndTheTicketsCustomerOnly(t *testing.T) {
+	f := newFixture(t, "sqlite", live.Options{})
+	owner := f.subscribe(t, support.Actor{UserID: f.customer.ID, Role: support.RoleCustomer}, 0)
+	agent := support.Actor{UserID: "agent", Role: support.RoleAgent}
+	a1, a2 := f.subscribe(t, agent, 0), f.subscribe(t, agent, 0)
+	stranger := f.subscribe(t, support.Actor{UserID: "someone-else", Role: support.RoleCustomer}, 0)
+	f.message(t)
+	for name, s := range map[string]*live.Subscription{"owner": owner, "agent 1": a1, "agent 2": a2} {
+		if e, err := next(t, s); err != nil || e.Type != support.EventMessage {
+			t.Fatalf("%s: %+v %v", name, e, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if e, err := stranger.Next(ctx); err == nil {
+		t.Fatalf("another customer received %+v", e)
+	}
+	if st := f.hub.Stats(); st.Delivered != 3 || st.Streams != 4 {
+		t.Errorf("stats %+v: want 3 deliveries to 4 streams", st)
+	}
+}
