@@ -85,7 +85,7 @@ func (cl *client) upload(ctx context.Context, c customer, p *payload, wrap func(
 	if wrap != nil {
 		body = wrap(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.base+"/tickets/"+c.ticketID+"/messages", body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.base+"/tickets/"+c.TicketID+"/messages", body)
 	if err != nil {
 		return uploaded{}, err
 	}

@@ -45,6 +45,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportd/supportd/bench/internal/benchkit"
 	"github.com/supportd/supportd/internal/config"
 )
 
@@ -118,19 +119,19 @@ func run(o options) error {
 		defer os.RemoveAll(dir)
 	}
 	fmt.Printf("machine: %d CPUs (nproc), %s, %s; load average before the run: %s\n",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), loadAvg())
+		runtime.NumCPU(), benchkit.CPUModel(), runtime.Version(), benchkit.LoadAvg())
 	fmt.Printf("SHA-256 on one core here: %.0f MiB/s (the server hashes every byte it stores)\n", sha256Speed())
-	bin, err := buildSupportd(o.bin, dir)
+	bin, err := benchkit.BuildSupportd(o.bin, dir)
 	if err != nil {
 		return err
 	}
-	db, err := prepareDB(ctx, o.dbURL, dir, o.keep)
+	db, err := benchkit.PrepareDB(ctx, o.dbURL, dir, "attbench", o.keep)
 	if err != nil {
 		return err
 	}
-	defer db.drop()
-	fmt.Println("database:", db.url)
-	env, err := serverEnv(o, db.url, dir)
+	defer db.Drop()
+	fmt.Println("database:", db.URL)
+	env, err := serverEnv(o, db.URL, dir)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	customers, err := seed(ctx, db.url, max(o.clients, o.memConc))
+	customers, err := seed(ctx, db.URL, max(o.clients, o.memConc))
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
@@ -149,13 +150,13 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer sd.stop()
-	fmt.Printf("supportd: pid %d, %s; files in %s/attachments\n", sd.pid(), sd.base, dir)
-	cl := newClient(sd.base, max(o.clients, o.memConc)+4)
+	defer sd.Stop()
+	fmt.Printf("supportd: pid %d, %s; files in %s/attachments\n", sd.Pid(), sd.Base, dir)
+	cl := newClient(sd.Base, max(o.clients, o.memConc)+4)
 	if err := warmUp(ctx, cl, customers); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
-	res := results{DB: db.engine, Options: o}
+	res := results{DB: db.Engine, Options: o}
 	payloads := make(map[int64]*payload, len(o.sizes))
 	for _, s := range o.sizes {
 		payloads[s] = newPayload(s)
@@ -168,24 +169,22 @@ func run(o options) error {
 			if ctx.Err() != nil {
 				break
 			}
-			res.Others = note(res.Others, waitForOthers(o.quietWait))
+			res.Others = note(res.Others, benchkit.WaitForOthers(o.quietWait, othersPatterns...))
 			up, files := uploads(ctx, o, sd, cl, customers, payloads[s])
-			up.Others = otherWork()
+			up.Others = benchkit.OtherWork(othersPatterns...)
 			res.Tput = append(res.Tput, up)
 			up.print()
 			if len(files) == 0 {
 				continue
 			}
-			res.Others = note(res.Others, waitForOthers(o.quietWait))
+			res.Others = note(res.Others, benchkit.WaitForOthers(o.quietWait, othersPatterns...))
 			down := downloads(ctx, o, sd, cl, files, s)
-			down.Others = otherWork()
+			down.Others = benchkit.OtherWork(othersPatterns...)
 			res.Tput = append(res.Tput, down)
 			down.print()
 		}
 	}
-	if l := tail(sd.logPath, 1500); strings.TrimSpace(l) != "" {
-		fmt.Printf("supportd log (tail):\n%s\n", l)
-	}
+	benchkit.PrintLogTail(sd.LogPath)
 	du := diskUsage(dir + "/attachments")
 	fmt.Printf("blob directory after the run: %s\n", du)
 	res.summary()
@@ -195,7 +194,7 @@ func run(o options) error {
 // memory runs the idle baseline, the bursts and the paced uploads.
 func (r *results) memory(ctx context.Context, sd *supportdProc, cl *client, cs []customer, payloads map[int64]*payload) {
 	o := r.Options
-	r.Others = note(r.Others, waitForOthers(o.quietWait))
+	r.Others = note(r.Others, benchkit.WaitForOthers(o.quietWait, othersPatterns...))
 	time.Sleep(2 * time.Second) // the warm-up's last frees
 	r.IdlePeak, r.IdleLast = idle(sd, o.idle)
 	fmt.Printf("memory: idle RSS %s MiB (largest of %s sampled every 10 ms)\n", mib(r.IdlePeak<<10), o.idle)
@@ -215,7 +214,7 @@ func (r *results) memory(ctx context.Context, sd *supportdProc, cl *client, cs [
 			shot.print(r.IdlePeak, o.memConc)
 		}
 	}
-	r.MemOthers = otherWork()
+	r.MemOthers = benchkit.OtherWork(othersPatterns...)
 }
 
 // note adds what ran beside a phase to what ran beside the earlier ones.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // pcts are percentiles of a set of durations.
@@ -50,8 +52,8 @@ func loop(ctx context.Context, sd *supportdProc, n int, d time.Duration, fn func
 		lats []time.Duration
 		wg   sync.WaitGroup
 	)
-	s := startSampler(sd.pid(), 10*time.Millisecond)
-	cpu := startCPU(sd.pid())
+	s := startSampler(sd.Pid(), 10*time.Millisecond)
+	cpu := startCPU(sd.Pid())
 	t0 := time.Now()
 	end := t0.Add(d)
 	for w := range n {
@@ -133,7 +135,7 @@ type memShot struct {
 // together) and samples supportd's RSS until the last answer.
 func burst(ctx context.Context, sd *supportdProc, cl *client, cs []customer, p *payload, n int, wrap func(io.Reader) io.Reader) memShot {
 	shot := memShot{Size: p.size}
-	shot.BeforeKiB, _ = rssKiB(sd.pid())
+	shot.BeforeKiB, _ = benchkit.RSSKiB(sd.Pid())
 	type span struct{ from, to time.Time }
 	spans := make([]span, n)
 	errs := make([]error, n)
@@ -150,7 +152,7 @@ func burst(ctx context.Context, sd *supportdProc, cl *client, cs []customer, p *
 		})
 	}
 	ready.Wait()
-	s := startSampler(sd.pid(), 10*time.Millisecond)
+	s := startSampler(sd.Pid(), 10*time.Millisecond)
 	t0 := time.Now()
 	close(start)
 	wg.Wait()
@@ -180,7 +182,7 @@ func burst(ctx context.Context, sd *supportdProc, cl *client, cs []customer, p *
 
 // idle samples supportd's RSS every 10 ms for d with nothing to do.
 func idle(sd *supportdProc, d time.Duration) (peak, last int64) {
-	s := startSampler(sd.pid(), 10*time.Millisecond)
+	s := startSampler(sd.Pid(), 10*time.Millisecond)
 	time.Sleep(d)
 	peak, last, _ = s.end()
 	return peak, last

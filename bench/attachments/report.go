@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // results is one run's figures.
@@ -33,7 +35,7 @@ func (t throughput) print() {
 		clock(), t.Dir, mib(t.Size), t.Clients, t.Files, t.Elapsed.Round(time.Millisecond), t.filesPerSec(), t.mibPerSec(),
 		ms(t.Latency.P50), ms(t.Latency.P99), ms(t.Latency.Max), t.Errors, t.ErrSample)
 	fmt.Printf("    CPU-s over %.1fs: supportd %.1f (%.2f cores, %.1f of them in the kernel), clients %.1f, PostgreSQL %.1f, rest of the machine %.1f; supportd peak RSS %s MiB; load average %s; other work at the end: %q\n",
-		u.Seconds, u.SupportdS, u.SupportdS/u.Seconds, u.SysS, u.SelfS, u.DatabaseS, u.RestS, mib(t.PeakRSS<<10), loadAvg(), t.Others)
+		u.Seconds, u.SupportdS, u.SupportdS/u.Seconds, u.SysS, u.SelfS, u.DatabaseS, u.RestS, mib(t.PeakRSS<<10), benchkit.LoadAvg(), t.Others)
 }
 
 // summary prints the tables pasted into docs/benchmarks.md.

@@ -45,11 +45,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/supportd/supportd/bench/internal/benchkit"
 	"github.com/supportd/supportd/internal/config"
 )
 
@@ -127,19 +127,19 @@ func run(o options) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
-	fmt.Printf("machine: %d CPUs (nproc), %s; load average before the run: %s\n", runtime.NumCPU(), cpuModel(), loadAvg())
-	bin, err := buildSupportd(o.bin, dir)
+	fmt.Printf("machine: %d CPUs (nproc), %s; load average before the run: %s\n", runtime.NumCPU(), benchkit.CPUModel(), benchkit.LoadAvg())
+	bin, err := benchkit.BuildSupportd(o.bin, dir)
 	if err != nil {
 		return err
 	}
-	db, err := prepareDB(ctx, o.dbURL, dir, o.keep)
+	db, err := benchkit.PrepareDB(ctx, o.dbURL, dir, "livebench", o.keep)
 	if err != nil {
 		return err
 	}
-	defer db.drop()
-	fmt.Println("database:", db.url)
+	defer db.Drop()
+	fmt.Println("database:", db.URL)
 
-	env, err := serverEnv(o, db.url, dir)
+	env, err := serverEnv(o, db.URL, dir)
 	if err != nil {
 		return err
 	}
@@ -148,11 +148,11 @@ func run(o options) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	t := time.Now()
-	customers, err := seed(ctx, db.url, o.conns)
+	customers, err := seed(ctx, db.URL, o.conns)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	tokens, err := mintTokens(cfg, customers)
+	tokens, err := benchkit.MintTokens(cfg, customers)
 	if err != nil {
 		return err
 	}
@@ -162,62 +162,60 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer sd.stop()
-	fmt.Printf("supportd: pid %d, %s, metrics on %s\n", sd.pid(), sd.base, env["METRICS_ADDR"])
+	defer sd.Stop()
+	fmt.Printf("supportd: pid %d, %s, metrics on %s\n", sd.Pid(), sd.Base, env["METRICS_ADDR"])
 	var sw *storeWriter
 	if o.writer == writerStore {
-		if sw, err = newStoreWriter(ctx, db.url, o.writers, o.maxInflight); err != nil {
+		if sw, err = newStoreWriter(ctx, db.URL, o.writers, o.maxInflight); err != nil {
 			return fmt.Errorf("store writer: %w", err)
 		}
 		defer sw.close()
 		fmt.Printf("writer: store.DB.AddMessage from %d goroutines (own pool) + coalesced NotifyFeed, as a second instance\n", o.writers)
 	}
 	res, err := measure(ctx, o, sd, sw, customers, tokens)
-	if l := tail(sd.logPath, 1500); strings.TrimSpace(l) != "" {
-		fmt.Printf("supportd log (tail):\n%s\n", l)
-	}
+	benchkit.PrintLogTail(sd.LogPath)
 	if err != nil {
 		return err
 	}
-	res.DB, res.Machine = db.engine, fmt.Sprintf("%d CPUs, %s", runtime.NumCPU(), cpuModel())
+	res.DB, res.Machine = db.Engine, fmt.Sprintf("%d CPUs, %s", runtime.NumCPU(), benchkit.CPUModel())
 	res.summary()
 	return nil
 }
 
 // measure runs the warm-up and both phases against a running supportd.
 // With sw, the messages are written by it instead of posted to supportd.
-func measure(ctx context.Context, o options, sd *supportdProc, sw *storeWriter, customers []customer, tokens []string) (results, error) {
+func measure(ctx context.Context, o options, sd *supportdProc, sw *storeWriter, customers []benchkit.Customer, tokens []string) (results, error) {
 	res := results{Options: o}
 	targets := make([]target, o.active)
 	for i := range targets {
-		targets[i] = target{ticketID: customers[i].ticketID, userID: customers[i].userID, token: tokens[i]}
+		targets[i] = target{ticketID: customers[i].TicketID, userID: customers[i].UserID, token: tokens[i]}
 	}
-	poster := newPoster(sd.base, o.maxInflight)
+	poster := newPoster(sd.Base, o.maxInflight)
 	send, dispatch := sendFunc(poster.post), (func(func()))(nil) // nil: a goroutine per message
 	if sw != nil {
 		send, dispatch = sw.send, sw.dispatch
 	}
-	if err := warmUp(ctx, sd.base, send, targets, min(o.active, 20)); err != nil {
+	if err := warmUp(ctx, sd.Base, send, targets, min(o.active, 20)); err != nil {
 		return res, fmt.Errorf("warm-up: %w", err)
 	}
 	time.Sleep(o.settle)
-	fmt.Printf("machine %.0f%% busy before phase 1\n", waitQuiet(o.quiet, o.quietWait))
+	fmt.Printf("machine %.0f%% busy before phase 1\n", benchkit.WaitQuiet(o.quiet, o.quietWait))
 	res.Base = sd.snapshot()
 	fmt.Printf("phase 1: %d sockets, opened over %s; baseline: %s\n", o.conns, o.ramp, res.Base)
 
-	f := newFleet(sd.base)
+	f := newFleet(sd.Base)
 	defer f.close()
 	res.Open = f.open(ctx, tokens, o.ramp)
 	time.Sleep(o.settle)
 	res.Held = sd.snapshot()
-	res.Client, _ = readProc(os.Getpid())
+	res.Client, _ = benchkit.ReadProc(os.Getpid())
 	res.printPhase1()
 	if res.Open.Opened == 0 {
 		return res, errors.New("no socket opened")
 	}
 
 	fmt.Printf("phase 2: %d msg/s for %s over %d tickets (open loop, at most %d in flight, writer %s)\n", o.rate, o.duration, o.active, o.maxInflight, o.writer)
-	res.BusyBefore = waitQuiet(o.quiet, o.quietWait)
+	res.BusyBefore = benchkit.WaitQuiet(o.quiet, o.quietWait)
 	fmt.Printf("  machine %.0f%% busy before phase 2\n", res.BusyBefore)
 	f.reset()
 	var sent0, failed0 int64
@@ -232,26 +230,4 @@ func measure(ctx context.Context, o options, sd *supportdProc, sw *storeWriter, 
 	}
 	res.printPhase2()
 	return res, nil
-}
-
-// tail is the last n bytes of a file.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
-}
-
-// buildSupportd returns bin, or builds ./cmd/supportd into dir when it is empty.
-func buildSupportd(bin, dir string) (string, error) {
-	if bin != "" {
-		return bin, nil
-	}
-	bin = filepath.Join(dir, "supportd")
-	fmt.Println("building supportd:", "go build -o", bin, "./cmd/supportd")
-	if err := runCmd("go", "build", "-o", bin, "./cmd/supportd"); err != nil {
-		return "", fmt.Errorf("build supportd: %w", err)
-	}
-	return bin, nil
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // target is a ticket that gets messages, and its owner's token.
@@ -88,7 +90,7 @@ func warmUp(ctx context.Context, base string, send sendFunc, targets []target, n
 type loadResult struct {
 	Issued, OK, Failed, Skipped int64
 	Errors                      map[string]int
-	Latency                     pcts          // scheduled send to response (store writer: to commit)
+	Latency                     benchkit.Pcts // scheduled send to response (store writer: to commit)
 	Elapsed                     time.Duration // first send to last response (or commit)
 	Usage                       usage         // first send to the last event (or the drain's end)
 }
@@ -107,7 +109,7 @@ func runLoad(ctx context.Context, send sendFunc, dispatch func(func()), f *fleet
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(o.rate)
 	n := int(o.duration / interval)
-	meter := startMeter(sd.pid())
+	meter := startMeter(sd.Pid())
 	start := time.Now()
 	for i := range n {
 		at := start.Add(time.Duration(i) * interval)
@@ -146,7 +148,7 @@ func runLoad(ctx context.Context, send sendFunc, dispatch func(func()), f *fleet
 		}
 	}
 	wg.Wait()
-	res.Elapsed, res.Latency = time.Since(start), percentiles(lat)
+	res.Elapsed, res.Latency = time.Since(start), benchkit.Percentiles(lat)
 	for deadline := time.Now().Add(o.drain); f.received() < int(res.OK) && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}

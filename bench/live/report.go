@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // results is one run's figures.
@@ -12,8 +14,8 @@ type results struct {
 	Options    options
 	DB         string
 	Machine    string
-	Base, Held snapshot // supportd before the sockets, and with them all open
-	Client     procStat // this program with the sockets open
+	Base, Held snapshot          // supportd before the sockets, and with them all open
+	Client     benchkit.ProcStat // this program with the sockets open
 	Open       openResult
 	Load       loadResult
 	Events     eventsResult
@@ -73,7 +75,7 @@ func (r results) printPhase2() {
 	}
 	fmt.Println()
 	fmt.Printf("  CPU over %.1fs: supportd %.2fs (%.2f cores), clients (sockets + writer) %.2fs, PostgreSQL %.2fs, rest of the machine (other work) %.2fs; load average now %s\n",
-		u.Seconds, u.SupportdS, u.SupportdS/u.Seconds, u.SelfS, u.DatabaseS, u.RestS, loadAvg())
+		u.Seconds, u.SupportdS, u.SupportdS/u.Seconds, u.SelfS, u.DatabaseS, u.RestS, benchkit.LoadAvg())
 	fmt.Printf("  supportd RSS: peak %.1f MiB, at the end %.1f MiB\n", float64(u.PeakRSSKiB)/1024, float64(u.EndRSSKiB)/1024)
 }
 

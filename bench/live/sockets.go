@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // fleet is the benchmark's WebSockets: each is read by a goroutine of its own,
@@ -43,7 +44,7 @@ func newFleet(base string) *fleet {
 // openResult is how the opening of the sockets went.
 type openResult struct {
 	Opened, Failed int
-	Handshake      pcts // request to open socket
+	Handshake      benchkit.Pcts // request to open socket
 	FailSample     []string
 	Took           time.Duration
 }
@@ -85,7 +86,7 @@ func (f *fleet) open(ctx context.Context, tokens []string, ramp time.Duration) o
 		})
 	}
 	wg.Wait()
-	res.Took, res.Handshake = time.Since(start), percentiles(lat)
+	res.Took, res.Handshake = time.Since(start), benchkit.Percentiles(lat)
 	return res
 }
 
@@ -160,12 +161,12 @@ func (f *fleet) reset() {
 type eventsResult struct {
 	Received int
 	Other    int
-	Delay    pcts
+	Delay    benchkit.Pcts
 	Ended    map[string]int
 	// ByWindow: the delay's p50 and max of the events arriving in each
 	// window (windowLen) since the reset, to tell a backlog that grows
 	// from a steady delay.
-	ByWindow []pcts
+	ByWindow []benchkit.Pcts
 }
 
 const windowLen = 5 * time.Second
@@ -185,11 +186,11 @@ func (f *fleet) result() eventsResult {
 		}
 		win[w] = append(win[w], f.delays[i])
 	}
-	byWindow := make([]pcts, len(win))
+	byWindow := make([]benchkit.Pcts, len(win))
 	for i, ds := range win {
-		byWindow[i] = percentiles(ds)
+		byWindow[i] = benchkit.Percentiles(ds)
 	}
-	return eventsResult{Received: len(f.delays), Other: f.other, Delay: percentiles(f.delays), Ended: ended, ByWindow: byWindow}
+	return eventsResult{Received: len(f.delays), Other: f.other, Delay: benchkit.Percentiles(f.delays), Ended: ended, ByWindow: byWindow}
 }
 
 // close drops every socket and waits for their readers.

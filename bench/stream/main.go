@@ -38,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/supportd/supportd/bench/internal/benchkit"
 	"github.com/supportd/supportd/internal/support"
 )
 
@@ -119,17 +120,11 @@ func runBench(o options) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
-	fmt.Printf("machine: %d CPUs, %s; load average before the run: %s\n", runtime.NumCPU(), cpuModel(), loadAvg())
+	fmt.Printf("machine: %d CPUs, %s; load average before the run: %s\n", runtime.NumCPU(), benchkit.CPUModel(), benchkit.LoadAvg())
 
-	bin := o.bin
-	if bin == "" {
-		bin = filepath.Join(dir, "supportd")
-		fmt.Println("building supportd:", "go build -o", bin, "./cmd/supportd")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/supportd")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build supportd: %w", err)
-		}
+	bin, err := benchkit.BuildSupportd(o.bin, dir)
+	if err != nil {
+		return err
 	}
 
 	up, upInfo, err := startUpstream(o, dir)
@@ -149,7 +144,7 @@ func runBench(o options) error {
 
 	dbURL := "sqlite://" + filepath.Join(dir, "supportd.db")
 	if o.db == "postgres" {
-		u, drop, err := createPostgresDB(ctx, o.pgAdmin)
+		u, drop, err := benchkit.CreatePostgresDB(ctx, o.pgAdmin, "streambench")
 		if err != nil {
 			return fmt.Errorf("create database: %w", err)
 		}
@@ -164,7 +159,7 @@ func runBench(o options) error {
 
 	total := o.warmup + o.streams + o.probes
 	env := []string{
-		"SUPPORTD_ENV=production", "DATABASE_URL=" + dbURL, "DATA_DIR=" + dir, "SECRET_KEY=" + randomHex(32),
+		"SUPPORTD_ENV=production", "DATABASE_URL=" + dbURL, "DATA_DIR=" + dir, "SECRET_KEY=" + benchkit.RandomHex(32),
 		"GROQ_API_KEY=" + upstreamKey, "GROQ_BASE_URL=" + upURL, "AI_PROVIDERS=groq",
 		"AI_CONCURRENT_STREAMS=" + strconv.Itoa(total), "AI_REPLIES_PER_HOUR=" + strconv.Itoa(10*total),
 		"LOG_LEVEL=warn", "KB_SEED_SAMPLE=false", "ACCESS_TOKEN_EXPIRE_MINUTES=240",
@@ -186,14 +181,14 @@ func runBench(o options) error {
 		return err
 	}
 	t := time.Now()
-	ids, tokens, err := seed(apiClient{base: seedProc.base, hc: &http.Client{Timeout: 30 * time.Second}}, o.users, total, 8)
-	seedProc.stop()
+	ids, tokens, err := seed(apiClient{base: seedProc.Base, hc: &http.Client{Timeout: 30 * time.Second}}, o.users, total, 8)
+	seedProc.Stop()
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Printf("seeded %d users and %d tickets through the API in %s\n", o.users, total, time.Since(t).Round(time.Millisecond))
 
-	res := results{Options: o, CPU: cpuModel(), CPUs: runtime.NumCPU(), Proto: o.proto, DB: o.db, Path: streamPath(o.handoff)}
+	res := results{Options: o, CPU: benchkit.CPUModel(), CPUs: runtime.NumCPU(), Proto: o.proto, DB: o.db, Path: streamPath(o.handoff)}
 
 	// Phase A: the upstream's own time to first token, straight from a client.
 	if !o.skipDirect {
@@ -222,15 +217,15 @@ func runBench(o options) error {
 	if err != nil {
 		return err
 	}
-	defer sd.stop()
+	defer sd.Stop()
 	hc := &http.Client{Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 		MaxIdleConns: total, MaxIdleConnsPerHost: total, IdleConnTimeout: 2 * time.Minute, DisableCompression: true}}
 	wantText := strings.Join(scriptedTokens(o.tokens), "")
 	var c counters
-	ph := phase{name: "supportd", ramp: o.ramp, probeGap: o.probeGap, c: &c, sdPID: sd.pid(), upPID: upInfo.PID,
+	ph := phase{name: "supportd", ramp: o.ramp, probeGap: o.probeGap, c: &c, sdPID: sd.Pid(), upPID: upInfo.PID,
 		pprof: os.Getenv("STREAMBENCH_PPROF"), profDir: o.profDir}
 	for i := range total {
-		f := supportdStream(hc, sd.base, ids[i], tokens[i], o.tokens, wantText, &c)
+		f := supportdStream(hc, sd.Base, ids[i], tokens[i], o.tokens, wantText, &c)
 		switch {
 		case i < o.warmup:
 			ph.warm = append(ph.warm, f)
@@ -240,7 +235,7 @@ func runBench(o options) error {
 			ph.probes = append(ph.probes, f)
 		}
 	}
-	fmt.Printf("phase B: %d streams through supportd (pid %d, %s, %s path), opened over %s, then %d probes\n", o.streams, sd.pid(), o.db,
+	fmt.Printf("phase B: %d streams through supportd (pid %d, %s, %s path), opened over %s, then %d probes\n", o.streams, sd.Pid(), o.db,
 		streamPath(o.handoff), o.ramp, o.probes)
 	res.Supportd = ph.run(ctx)
 	res.Supportd.print()
@@ -250,9 +245,7 @@ func runBench(o options) error {
 		}
 		_ = breakdown(ctx, dbURL, ids[o.warmup+o.streams:], res.Supportd.Probes, "probes")
 	}
-	if l := tail(sd.logPath, 1500); strings.TrimSpace(l) != "" {
-		fmt.Printf("supportd log (tail):\n%s\n", l)
-	}
+	benchkit.PrintLogTail(sd.LogPath)
 	res.summary()
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")
@@ -345,10 +338,10 @@ func (p *phase) fetchProfile(wg *sync.WaitGroup, name, path string) {
 
 type sample struct {
 	T        time.Duration `json:"t"` // since the first stream was opened
-	SD, Up   procStat
+	SD, Up   benchkit.ProcStat
 	FDs      int   `json:"fds"` // supportd's open files, every 5th sample (else -1)
 	Busy     int64 // the whole machine's busy ticks
-	Self     procStat
+	Self     benchkit.ProcStat
 	Open     int64
 	Deltas   int64
 	Finished int64
@@ -372,10 +365,9 @@ type phaseResult struct {
 	Derived    derived
 }
 
-type pcts struct {
-	P50, P90, P99, Max time.Duration
-	N                  int
-}
+// pcts are percentiles of a set of durations (this program's percentiles rounds
+// to the nearest rank).
+type pcts = benchkit.Pcts
 
 type derived struct {
 	BaseRSSKiB, PeakRSSKiB, HWMKiB int64
@@ -395,13 +387,13 @@ type derived struct {
 func (p *phase) read() sample {
 	s := sample{FDs: -1, Open: p.c.open.Load(), Deltas: p.c.deltas.Load(), Finished: p.c.finished.Load()}
 	if p.sdPID != 0 {
-		s.SD, _ = readProc(p.sdPID)
+		s.SD, _ = benchkit.ReadProc(p.sdPID)
 	}
 	if p.upPID != 0 {
-		s.Up, _ = readProc(p.upPID)
+		s.Up, _ = benchkit.ReadProc(p.upPID)
 	}
-	s.Busy = busyTicks()
-	s.Self, _ = readProc(os.Getpid())
+	s.Busy = benchkit.BusyTicks()
+	s.Self, _ = benchkit.ReadProc(os.Getpid())
 	return s
 }
 
@@ -429,7 +421,7 @@ func (p *phase) run(ctx context.Context) phaseResult {
 	time.Sleep(2 * time.Second)
 	res.Base = p.read()
 	if p.sdPID != 0 {
-		res.Base.FDs = countFDs(p.sdPID)
+		res.Base.FDs = benchkit.CountFDs(p.sdPID)
 	}
 
 	var profs sync.WaitGroup
@@ -451,7 +443,7 @@ func (p *phase) run(ctx context.Context) phaseResult {
 			s := p.read()
 			s.T = time.Since(start)
 			if p.sdPID != 0 && i%5 == 0 {
-				s.FDs = countFDs(p.sdPID)
+				s.FDs = benchkit.CountFDs(p.sdPID)
 			}
 			res.Samples = append(res.Samples, s)
 		}
@@ -560,10 +552,10 @@ func (r *phaseResult) derive() {
 	last := r.Samples[len(r.Samples)-1]
 	d.HWMKiB = last.SD.HWMKiB
 	d.TokensAll = last.Deltas - r.Base.Deltas
-	d.CPUSecondsAll = float64(last.SD.CPUTicks-r.Base.SD.CPUTicks) / userHZ
-	d.UpCPUSecondsAll = float64(last.Up.CPUTicks-r.Base.Up.CPUTicks) / userHZ
-	d.SelfCPUSecondsAll = float64(last.Self.CPUTicks-r.Base.Self.CPUTicks) / userHZ
-	d.ForeignCPUSecondsAll = float64(last.Busy-r.Base.Busy)/userHZ - d.CPUSecondsAll - d.UpCPUSecondsAll - d.SelfCPUSecondsAll
+	d.CPUSecondsAll = float64(last.SD.CPUTicks-r.Base.SD.CPUTicks) / benchkit.UserHZ
+	d.UpCPUSecondsAll = float64(last.Up.CPUTicks-r.Base.Up.CPUTicks) / benchkit.UserHZ
+	d.SelfCPUSecondsAll = float64(last.Self.CPUTicks-r.Base.Self.CPUTicks) / benchkit.UserHZ
+	d.ForeignCPUSecondsAll = float64(last.Busy-r.Base.Busy)/benchkit.UserHZ - d.CPUSecondsAll - d.UpCPUSecondsAll - d.SelfCPUSecondsAll
 	d.PhaseSeconds = r.AllEnd.Seconds()
 	if d.TokensAll > 0 {
 		d.CPUUsPerTokenAll = d.CPUSecondsAll * 1e6 / float64(d.TokensAll)
@@ -591,7 +583,7 @@ func (r *phaseResult) derive() {
 	if first != nil && lastHold != first {
 		d.TokensHold = lastHold.Deltas - first.Deltas
 		if d.TokensHold > 0 {
-			d.CPUUsPerTokenHold = float64(lastHold.SD.CPUTicks-first.SD.CPUTicks) / userHZ * 1e6 / float64(d.TokensHold)
+			d.CPUUsPerTokenHold = float64(lastHold.SD.CPUTicks-first.SD.CPUTicks) / benchkit.UserHZ * 1e6 / float64(d.TokensHold)
 		}
 	}
 }
@@ -612,7 +604,7 @@ func (r phaseResult) print() {
 			d.CPUSecondsAll, d.TokensAll, d.CPUUsPerTokenAll, d.CPUUsPerTokenHold, d.TokensHold)
 	}
 	fmt.Printf("  CPU over %.1fs: supportd %.2fs, upstream %.2fs, clients %.2fs, rest of the machine (database, other work) %.2fs; load average now %s\n",
-		d.PhaseSeconds, d.CPUSecondsAll, d.UpCPUSecondsAll, d.SelfCPUSecondsAll, d.ForeignCPUSecondsAll, loadAvg())
+		d.PhaseSeconds, d.CPUSecondsAll, d.UpCPUSecondsAll, d.SelfCPUSecondsAll, d.ForeignCPUSecondsAll, benchkit.LoadAvg())
 }
 
 type results struct {

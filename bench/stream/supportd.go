@@ -3,163 +3,40 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // supportdProc is a running supportd child process.
-type supportdProc struct {
-	cmd     *exec.Cmd
-	base    string
-	logPath string
-}
+type supportdProc = benchkit.Server
 
-func (p *supportdProc) pid() int { return p.cmd.Process.Pid }
-
-// startSupportd runs the real binary with env and waits until /healthz answers.
+// startSupportd runs the real binary with env (plus HOST, PORT and the knobs
+// below) and waits until /healthz answers.
 func startSupportd(bin, dir string, env []string, logName string) (*supportdProc, error) {
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, logName)
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = dir // no stray .env from the working tree
-	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...),
-		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
+	env = append(slices.Clone(env), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
 	// STREAMBENCH_PPROF: only bench/profserve reads it; the Go runtime's knobs pass
 	// through so their effect on supportd can be measured, and REDIS_URL the reply relay's.
-	for _, k := range []string{"STREAMBENCH_PPROF", "GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS", "REDIS_URL"} {
+	for _, k := range append(append([]string{"STREAMBENCH_PPROF"}, benchkit.RuntimeKnobs...), "REDIS_URL") {
 		if v, ok := os.LookupEnv(k); ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
+			env = append(env, k+"="+v)
 		}
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	logf.Close()
-	p := &supportdProc{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), logPath: logPath}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(p.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p.stop()
-	return nil, fmt.Errorf("supportd did not become healthy; log:\n%s", tail(logPath, 2000))
-}
-
-// stop sends SIGTERM and waits for the orderly shutdown, then kills.
-func (p *supportdProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-}
-
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// createPostgresDB creates a fresh database next to the one adminURL names and
-// returns its URL and a func that drops it.
-func createPostgresDB(ctx context.Context, adminURL string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("streambench_%d_%d", os.Getpid(), time.Now().Unix())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, err
-	}
-	u := conn.Config().ConnString()
-	dbURL, err := replaceDBName(u, name)
-	if err != nil {
-		return "", nil, err
-	}
-	drop := func() {
-		c, err := pgx.Connect(context.Background(), adminURL)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "drop database:", err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			fmt.Fprintln(os.Stderr, "drop database:", err)
-		}
-	}
-	return dbURL, drop, nil
-}
-
-func replaceDBName(raw, name string) (string, error) {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return "", errors.New("admin URL must be a postgres:// URL")
-	}
-	rest := raw[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if qi := strings.Index(rest, "?"); qi >= 0 {
-		q = rest[qi:]
-		rest = rest[:qi]
-	}
-	if slash >= 0 {
-		rest = rest[:slash]
-	}
-	return raw[:i+3] + rest + "/" + name + q, nil
+	return benchkit.StartServer(benchkit.ServerOptions{Bin: bin, Dir: dir, Env: env,
+		Addr: "127.0.0.1:" + strconv.Itoa(port), LogName: logName, Probe: "/healthz"})
 }
 
 // apiClient drives supportd's JSON API for the set-up.
@@ -222,7 +99,7 @@ func seed(a apiClient, users, tickets, workers int) (ids, tokens []string, err e
 		wg.Wait()
 	}
 	run(users, func(i int) error {
-		email := fmt.Sprintf("stream-%d-%s@example.com", i, randomHex(4))
+		email := fmt.Sprintf("stream-%d-%s@example.com", i, benchkit.RandomHex(4))
 		const pw = "correct horse battery staple"
 		if err := a.call(http.MethodPost, "/auth/signup", "", map[string]string{"email": email, "password": pw}, nil); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/supportd/supportd/bench/internal/benchkit"
 	"github.com/supportd/supportd/internal/netguard"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
@@ -48,7 +49,7 @@ type bench struct {
 	services []*delivery.Service
 }
 
-func newBench(ctx context.Context, o options, db database) (*bench, error) {
+func newBench(ctx context.Context, o options, db benchkit.Database) (*bench, error) {
 	secret, err := signature.ParseSecret(benchSecret)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func newBench(ctx context.Context, o options, db database) (*bench, error) {
 		policy: netguard.New(netguard.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}
 	b.log = slog.New(b.logs)
 	for i := range o.instances {
-		p, err := store.Open(ctx, db.url)
+		p, err := store.Open(ctx, db.URL)
 		if err != nil {
 			b.close()
 			return nil, err
@@ -153,35 +154,24 @@ func (b *bench) addEndpoints(ctx context.Context, n int) error {
 	return nil
 }
 
-// seed writes n customers with an open ticket each, 8 at a time.
+// seed writes n customers with an open ticket each, 8 at a time, and returns
+// the tickets' ids.
 func seed(ctx context.Context, db *store.DB, n int) ([]string, error) {
-	out := make([]string, n)
-	next := make(chan int)
-	errs := make([]error, 8)
-	var wg sync.WaitGroup
-	for w := range errs {
-		wg.Go(func() {
-			for i := range next {
-				if errs[w] != nil {
-					continue
-				}
-				email := fmt.Sprintf("wh-%s@example.com", uuid.NewString())
-				u := &support.User{Email: email, EmailKey: email, PasswordHash: "unusable: seeded by bench/webhooks", Role: support.RoleCustomer}
-				if errs[w] = db.CreateUser(ctx, u); errs[w] != nil {
-					continue
-				}
-				t := &support.Ticket{CustomerID: u.ID, Title: "Where is my parcel?", Description: "The tracking page has not moved."}
-				errs[w] = db.CreateTicket(ctx, t)
-				out[i] = t.ID
-			}
-		})
+	cs, err := benchkit.SeedInto(ctx, db, n, benchkit.SeedSpec{
+		Email:       func(int) string { return fmt.Sprintf("wh-%s@example.com", uuid.NewString()) },
+		Program:     "bench/webhooks",
+		Title:       "Where is my parcel?",
+		Description: "The tracking page has not moved.",
+		Workers:     8,
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i := range n {
-		next <- i
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.TicketID
 	}
-	close(next)
-	wg.Wait()
-	return out, errors.Join(errs...)
+	return out, nil
 }
 
 // write is one customer message: its id and when AddMessage returned.

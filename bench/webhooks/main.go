@@ -34,6 +34,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 type options struct {
@@ -95,24 +97,24 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := prepareDB(ctx, o.dbURL, dir)
+	db, err := benchkit.PrepareDB(ctx, o.dbURL, dir, "webhookbench", false)
 	if err != nil {
 		return err
 	}
-	defer db.drop()
-	if o.instances > 1 && db.engine != "postgres" {
+	defer db.Drop()
+	if o.instances > 1 && db.Engine != "postgres" {
 		return errors.New("-instances > 1 needs PostgreSQL")
 	}
 	fmt.Printf("webhooks bench, %s\n", time.Now().UTC().Format("2006-01-02 15:04:05 UTC"))
-	fmt.Printf("machine: %d CPUs (nproc), %s, %s; load average %s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), loadAvg())
-	fmt.Println("database:", db.url)
+	fmt.Printf("machine: %d CPUs (nproc), %s, %s; load average %s\n", runtime.NumCPU(), benchkit.CPUModel(), runtime.Version(), benchkit.LoadAvg())
+	fmt.Println("database:", db.URL)
 
 	b, err := newBench(ctx, o, db)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	res := results{Options: o, Engine: db.engine, Machine: fmt.Sprintf("%d CPUs, %s, %s", runtime.NumCPU(), cpuModel(), runtime.Version())}
+	res := results{Options: o, Engine: db.Engine, Machine: fmt.Sprintf("%d CPUs, %s, %s", runtime.NumCPU(), benchkit.CPUModel(), runtime.Version())}
 	if has(o.phases, "latency") {
 		waitTests(o.testsWait)
 		res.Latency, err = b.latency(ctx)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/supportd/supportd/bench/internal/benchkit"
 )
 
 // latencyResult is phase 1's figures.
@@ -13,16 +15,16 @@ type latencyResult struct {
 	Rate                     int
 	Duration                 time.Duration
 	Written, Failed, Skipped int
-	WriteLatency             pcts // AddMessage's return - its scheduled time
-	Received                 int  // ticket.message deliveries to the endpoint
-	Others                   int  // deliveries of other event types
+	WriteLatency             benchkit.Pcts // AddMessage's return - its scheduled time
+	Received                 int           // ticket.message deliveries to the endpoint
+	Others                   int           // deliveries of other event types
 	Duplicates, Missing      int
-	Unmatched, Unsigned      int  // message deliveries whose id was not written; without a signature
-	Delay                    pcts // receipt - AddMessage's return (the commit)
-	DelayCreatedAt           pcts // receipt - data.created_at
+	Unmatched, Unsigned      int           // message deliveries whose id was not written; without a signature
+	Delay                    benchkit.Pcts // receipt - AddMessage's return (the commit)
+	DelayCreatedAt           benchkit.Pcts // receipt - data.created_at
 	OverOneSecond            int
-	Buckets                  []pcts  // the delay by 5 s of commit time
-	DeliveryRate             float64 // deliveries ÷ (last receipt - first write)
+	Buckets                  []benchkit.Pcts // the delay by 5 s of commit time
+	DeliveryRate             float64         // deliveries ÷ (last receipt - first write)
 	Attempts                 obsCounts
 	Overlap                  bool // a `go test` ran during the phase
 }
@@ -60,7 +62,7 @@ func (b *bench) latency(ctx context.Context) (latencyResult, error) {
 	time.Sleep(2 * time.Second) // River's client settles (leader election, the queue's first fetch)
 	b.rcv.take()
 	fmt.Printf("phase 1 (latency): %d msg/s for %s over %d tickets, 1 endpoint, 1 instance, load average %s\n",
-		o.rate, o.duration, len(b.tickets), loadAvg())
+		o.rate, o.duration, len(b.tickets), benchkit.LoadAvg())
 	watch := watchLoad()
 	writes, skipped := b.openLoop(ctx, o.rate, o.duration)
 	r.Skipped = skipped
@@ -78,7 +80,7 @@ func (b *bench) latency(ctx context.Context) (latencyResult, error) {
 			wl = append(wl, w.committed.Sub(w.scheduled))
 		}
 	}
-	r.WriteLatency = percentiles(wl)
+	r.WriteLatency = benchkit.Percentiles(wl)
 	dctx, cancel := context.WithTimeout(ctx, o.drain)
 	b.rcv.await(dctx, r.Written)
 	cancel()
@@ -122,10 +124,10 @@ func (b *bench) latency(ctx context.Context) (latencyResult, error) {
 	if len(got) > 1 && len(writes) > 0 {
 		r.DeliveryRate = float64(len(got)) / got[len(got)-1].at.Sub(writes[0].scheduled).Seconds()
 	}
-	r.Delay, r.DelayCreatedAt = percentiles(delays), percentiles(fromCreated)
+	r.Delay, r.DelayCreatedAt = benchkit.Percentiles(delays), benchkit.Percentiles(fromCreated)
 	for k := 0; k <= int(o.duration/(5*time.Second)); k++ {
 		if ds := buckets[k]; len(ds) > 0 {
-			r.Buckets = append(r.Buckets, percentiles(ds))
+			r.Buckets = append(r.Buckets, benchkit.Percentiles(ds))
 		}
 	}
 	return r, nil
@@ -187,7 +189,7 @@ func (b *bench) throughput(ctx context.Context) (throughputResult, error) {
 	r.WriteTook = time.Since(t)
 	r.Busy = b.busy.Load()
 	fmt.Printf("  written in %s; delivering to %d endpoints with %d instances, load average %s\n",
-		r.WriteTook.Round(time.Millisecond), o.endpoints, o.instances, loadAvg())
+		r.WriteTook.Round(time.Millisecond), o.endpoints, o.instances, benchkit.LoadAvg())
 	watch := watchLoad()
 	start := time.Now()
 	obs, err := b.startServices(ctx, o.instances)
