@@ -76,7 +76,7 @@ type appOptions struct {
 // a variable unset, to test its default).
 func startApp(t testing.TB, engine string, getenv map[string]string, o appOptions) *instance {
 	t.Helper()
-	env := map[string]string{"DATABASE_URL": storetest.NewURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
+	env := map[string]string{"DATABASE_URL": storetest.NewMigratedURL(t, engine), "SECRET_KEY": testSecret, "DATA_DIR": t.TempDir(),
 		"AI_BUILTIN_CHUNK_DELAY": "0s", "KB_SEED_SAMPLE": "false"}
 	// Tests that are not about limits must not meet them: every bucket is generous
 	// here, and the tests of a limit set their own (see ratelimit_test.go).

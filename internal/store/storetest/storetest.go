@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,11 +64,73 @@ func NewURL(t testing.TB, engine string) string {
 	return ""
 }
 
+// NewMigratedURL is NewURL with the schema in place. On SQLite the file is a
+// copy of one migrated once per test process: migrating (supportd's and River's
+// migrations, a table rebuild among them) costs over a second under -race, and
+// the app's tests open a few hundred databases.
+func NewMigratedURL(t testing.TB, engine string) string {
+	t.Helper()
+	if engine != "sqlite" {
+		return NewURL(t, engine) // PostgreSQL migrates in a fraction of that: the caller migrates
+	}
+	src, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("storetest: migrated SQLite template: %v", err)
+	}
+	dst := filepath.Join(t.TempDir(), "test.db")
+	if err := copyFile(src, dst); err != nil {
+		t.Fatalf("storetest: copy the SQLite template: %v", err)
+	}
+	return "sqlite://" + dst
+}
+
+var (
+	templateOnce sync.Once
+	templatePath string
+	templateErr  error
+)
+
+// sqliteTemplate migrates a SQLite file once per process and returns its path.
+// It is left in the system's temporary directory (a few hundred KiB).
+func sqliteTemplate() (string, error) {
+	templateOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "supportd-test-template-")
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templatePath = filepath.Join(dir, "template.db")
+		ctx := context.Background()
+		db, err := store.Open(ctx, "sqlite://"+templatePath)
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateErr = db.Migrate(ctx)
+		// Closing the last connection checkpoints the WAL into the file.
+		if err := db.Close(); templateErr == nil {
+			templateErr = err
+		}
+		if fi, err := os.Stat(templatePath + "-wal"); templateErr == nil && err == nil && fi.Size() > 0 {
+			templateErr = fmt.Errorf("%s-wal was not checkpointed at close", templatePath)
+		}
+	})
+	return templatePath, templateErr
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
+}
+
 // Open returns a migrated, empty *store.DB on engine, closed when the test ends.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, NewURL(t, engine))
+	db, err := store.Open(ctx, NewMigratedURL(t, engine))
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", engine, err)
 	}
