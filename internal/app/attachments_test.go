@@ -164,18 +164,21 @@ func TestAttachmentLimitsLeaveNothingBehind(t *testing.T) {
 	big := append(append([]byte{}, testPNG...), make([]byte, 65<<10)...)
 	elf := append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 64)...)
 	for name, c := range map[string]struct {
-		files  []formFile
-		status int
-		detail string
+		files   []formFile
+		status  int
+		detail  string
+		content string
 	}{
-		"too large":         {[]formFile{{"ok.png", testPNG}, {"big.png", big}}, http.StatusRequestEntityTooLarge, "64 KiB"},
-		"too many":          {[]formFile{{"a.png", testPNG}, {"b.png", testPNG}, {"c.png", testPNG}}, http.StatusUnprocessableEntity, "At most 2 files"},
-		"html named png":    {[]formFile{{"ok.png", testPNG}, {"x.png", []byte("<!DOCTYPE html><script>alert(1)</script>")}}, http.StatusUnprocessableEntity, "text/html"},
-		"svg named png":     {[]formFile{{"x.png", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)}}, http.StatusUnprocessableEntity, "svg"},
-		"executable as pdf": {[]formFile{{"invoice.pdf", elf}}, http.StatusUnprocessableEntity, "not accepted"},
-		"no text, no file":  {nil, http.StatusUnprocessableEntity, "content"},
+		"too large":         {[]formFile{{"ok.png", testPNG}, {"big.png", big}}, http.StatusRequestEntityTooLarge, "64 KiB", ""},
+		"too many":          {[]formFile{{"a.png", testPNG}, {"b.png", testPNG}, {"c.png", testPNG}}, http.StatusUnprocessableEntity, "At most 2 files", ""},
+		"html named png":    {[]formFile{{"ok.png", testPNG}, {"x.png", []byte("<!DOCTYPE html><script>alert(1)</script>")}}, http.StatusUnprocessableEntity, "text/html", ""},
+		"svg named png":     {[]formFile{{"x.png", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)}}, http.StatusUnprocessableEntity, "svg", ""},
+		"executable as pdf": {[]formFile{{"invoice.pdf", elf}}, http.StatusUnprocessableEntity, "not accepted", ""},
+		"no text, no file":  {nil, http.StatusUnprocessableEntity, "content", ""},
+		"text too long":     {[]formFile{{"ok.png", testPNG}}, http.StatusUnprocessableEntity, "content", strings.Repeat("x", 10_001)},
+		"NUL in a name":     {[]formFile{{"a\x00.png", testPNG}}, http.StatusBadRequest, "Malformed multipart", ""},
 	} {
-		r := in.postFiles(u.Token, tk.ID, "", c.files...)
+		r := in.postFiles(u.Token, tk.ID, c.content, c.files...)
 		if r.status != c.status || !strings.Contains(string(r.body), c.detail) {
 			t.Errorf("%s: %d %s; want %d mentioning %q", name, r.status, r.body, c.status, c.detail)
 		}

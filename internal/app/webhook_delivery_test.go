@@ -151,7 +151,7 @@ func TestWebhookDeliveryThroughTheAPI(t *testing.T) {
 			}
 
 			var attempts []attemptJSON
-			for deadline := time.Now().Add(10 * time.Second); len(attempts) < 2 && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); len(attempts) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				attempts = in.attempts(admin.Token, hook.ID, "")
 			}
 			if len(attempts) != 2 || !attempts[0].Succeeded || attempts[0].StatusCode != 200 || attempts[0].Excerpt != "thanks" {

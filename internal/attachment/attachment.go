@@ -50,9 +50,9 @@ func Detect(head []byte) (contentType string, ok bool) {
 	return m.String(), allowed[base]
 }
 
-// Inline reports whether a file of contentType may be shown in the page
+// shownInline reports whether a file of contentType may be shown in the page
 // rather than downloaded.
-func Inline(contentType string) bool {
+func shownInline(contentType string) bool {
 	base, _, _ := mime.ParseMediaType(contentType)
 	return inline[base]
 }
@@ -91,7 +91,7 @@ func SafeName(raw string) string {
 // 6266 and RFC 8187 say (a plain ASCII fallback and filename* in UTF-8).
 func ContentDisposition(contentType, name string) string {
 	kind := "attachment"
-	if Inline(contentType) {
+	if shownInline(contentType) {
 		kind = "inline"
 	}
 	if v := mime.FormatMediaType(kind, map[string]string{"filename": name}); v != "" {

@@ -35,6 +35,11 @@ const (
 // parts' headers and boundaries.
 const multipartOverhead = 1 << 20
 
+// multipartLimit is the most a form with files may hold.
+func multipartLimit(lim support.AttachmentLimits) int64 {
+	return int64(lim.MaxFiles)*lim.MaxSize + multipartOverhead
+}
+
 // uploadTimeout bounds reading a form with files: 5 files of 10 MiB take
 // 7 minutes at 1 Mbit/s.
 const uploadTimeout = 10 * time.Minute
@@ -76,7 +81,7 @@ func (s *Server) addWithFiles(w http.ResponseWriter, r *http.Request, note bool)
 		info.SetUserID(actor.UserID)
 	}
 	lim := s.deps.Tickets.AttachmentLimits()
-	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.MaxFiles)*lim.MaxSize+multipartOverhead)
+	r.Body = http.MaxBytesReader(w, r.Body, multipartLimit(lim))
 	// The server's read and write timeouts (30 s) suit JSON requests: an upload
 	// over a slow link gets longer, bounded by its own limit (bench/attachments:
 	// a 10 MiB file at 2.4 Mbit/s was cut off at 30 s without an answer).

@@ -308,7 +308,7 @@ func (s *Server) bodyLimit(limits map[string]int64, pattern string, r *http.Requ
 	limit := limits[pattern]
 	if pattern == routeAddMessage && isMultipart(r.Header.Get("Content-Type")) && s.deps.Tickets != nil {
 		lim := s.deps.Tickets.AttachmentLimits()
-		limit = max(limit, int64(lim.MaxFiles)*lim.MaxSize+multipartOverhead)
+		limit = max(limit, multipartLimit(lim))
 	}
 	return limit
 }

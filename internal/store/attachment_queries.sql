@@ -9,18 +9,12 @@ SELECT id, ticket_id, message_id, note_id, uploader_id, name, size, sha256, cont
 FROM attachments
 WHERE id = $1;
 
--- name: attachments-of-message
--- attachments_message_idx; called for the messages of a page that carry files.
+-- name: attachments-of-ticket-between
+-- attachments_ticket_idx: the files of a page of messages or notes, which
+-- carry their owner's created_at.
 SELECT id, ticket_id, message_id, note_id, uploader_id, name, size, sha256, content_type, blob_key, created_at
 FROM attachments
-WHERE message_id = $1
-ORDER BY created_at, id;
-
--- name: note-attachments-of-ticket
--- attachments_ticket_notes_idx; a page of notes keeps those of its notes.
-SELECT id, ticket_id, message_id, note_id, uploader_id, name, size, sha256, content_type, blob_key, created_at
-FROM attachments
-WHERE ticket_id = $1 AND note_id IS NOT NULL
+WHERE ticket_id = $1 AND created_at >= $2 AND created_at <= $3
 ORDER BY created_at, id;
 
 -- name: stored-bytes

@@ -16,8 +16,7 @@ var _ support.AttachmentStore = (*DB)(nil)
 type attachmentQueries struct {
 	createAttachment      string
 	attachmentByID        string
-	attachmentsOfMessage  string
-	noteAttachments       string
+	attachmentsBetween    string
 	storedBytes           string
 	lockUploader          string
 	markBlobUnowned       string
@@ -29,17 +28,16 @@ type attachmentQueries struct {
 
 func (q *attachmentQueries) targets() map[string]*string {
 	return map[string]*string{
-		"create-attachment":          &q.createAttachment,
-		"attachment-by-id":           &q.attachmentByID,
-		"attachments-of-message":     &q.attachmentsOfMessage,
-		"note-attachments-of-ticket": &q.noteAttachments,
-		"stored-bytes":               &q.storedBytes,
-		"lock-uploader":              &q.lockUploader,
-		"mark-blob-unowned":          &q.markBlobUnowned,
-		"forget-unowned-blob":        &q.forgetUnownedBlob,
-		"unowned-blobs-before":       &q.unownedBlobsBefore,
-		"disown-user-files":          &q.disownUserFiles,
-		"delete-user-attachments":    &q.deleteUserAttachments,
+		"create-attachment":             &q.createAttachment,
+		"attachment-by-id":              &q.attachmentByID,
+		"attachments-of-ticket-between": &q.attachmentsBetween,
+		"stored-bytes":                  &q.storedBytes,
+		"lock-uploader":                 &q.lockUploader,
+		"mark-blob-unowned":             &q.markBlobUnowned,
+		"forget-unowned-blob":           &q.forgetUnownedBlob,
+		"unowned-blobs-before":          &q.unownedBlobsBefore,
+		"disown-user-files":             &q.disownUserFiles,
+		"delete-user-attachments":       &q.deleteUserAttachments,
 	}
 }
 
@@ -117,20 +115,26 @@ func (db *DB) addAttachments(ctx context.Context, tx *sql.Tx, files []support.At
 	return nil
 }
 
-// withAttachments fills the attachments of the messages that carry some: one
-// statement per such message, none for a page without files.
+// withAttachments fills the attachments of a page of one ticket's messages,
+// in one statement, and only when some message of the page carries files.
 func (db *DB) withAttachments(ctx context.Context, msgs []support.Message) error {
-	for i := range msgs {
-		if msgs[i].AttachmentCount == 0 {
-			continue
+	var from, to time.Time
+	for _, m := range msgs {
+		if m.AttachmentCount > 0 {
+			if from.IsZero() || m.CreatedAt.Before(from) {
+				from = m.CreatedAt
+			}
+			to = m.CreatedAt // pages are in time order
 		}
-		list, err := queryAll(ctx, db.sql, db.aq2.attachmentsOfMessage, scanAttachment, msgs[i].ID)
-		if err != nil {
-			return err
-		}
-		msgs[i].Attachments = list
 	}
-	return nil
+	if from.IsZero() {
+		return nil
+	}
+	byOwner, err := db.filesBetween(ctx, msgs[0].TicketID, from, to)
+	for i := range msgs {
+		msgs[i].Attachments = byOwner[msgs[i].ID]
+	}
+	return err
 }
 
 // withNoteAttachments fills the attachments of a page of one ticket's notes.
@@ -138,18 +142,26 @@ func (db *DB) withNoteAttachments(ctx context.Context, ticketID string, notes []
 	if len(notes) == 0 {
 		return nil
 	}
-	files, err := queryAll(ctx, db.sql, db.aq2.noteAttachments, scanAttachment, ticketID)
-	if err != nil || len(files) == 0 {
-		return err
-	}
-	byNote := map[string][]support.Attachment{}
-	for _, f := range files {
-		byNote[f.NoteID] = append(byNote[f.NoteID], f)
-	}
+	byOwner, err := db.filesBetween(ctx, ticketID, notes[0].CreatedAt, notes[len(notes)-1].CreatedAt)
 	for i := range notes {
-		notes[i].Attachments = byNote[notes[i].ID]
+		notes[i].Attachments = byOwner[notes[i].ID]
 	}
-	return nil
+	return err
+}
+
+// filesBetween returns the ticket's files created in [from, to], by the id of
+// the message or note they belong to.
+func (db *DB) filesBetween(ctx context.Context, ticketID string, from, to time.Time) (map[string][]support.Attachment, error) {
+	files, err := queryAll(ctx, db.sql, db.aq2.attachmentsBetween, scanAttachment, ticketID, timestamp(from), timestamp(to))
+	if err != nil {
+		return nil, err
+	}
+	byOwner := make(map[string][]support.Attachment, len(files))
+	for _, f := range files {
+		owner := f.MessageID + f.NoteID // exactly one is set
+		byOwner[owner] = append(byOwner[owner], f)
+	}
+	return byOwner, nil
 }
 
 // DisownUserFiles deletes userID's attachments and hands their keys to the

@@ -59,7 +59,8 @@ func TestAttachmentsQuotaAndClaims(t *testing.T) {
 			t.Fatalf("unowned keys %v (%v); want the 4 refused", keys, err)
 		}
 		msgs, err := db.Messages(t.Context(), tk.ID)
-		if err != nil || len(msgs) != 2 || len(msgs[0].Attachments) != 1 || msgs[0].AttachmentCount != 1 {
+		if err != nil || len(msgs) != 2 || len(msgs[0].Attachments) != 1 || msgs[0].AttachmentCount != 1 ||
+			len(msgs[1].Attachments) != 1 || msgs[1].Attachments[0].MessageID != msgs[1].ID {
 			t.Fatalf("thread %+v (%v): want two messages with their file", msgs, err)
 		}
 		a, err := db.AttachmentByID(t.Context(), msgs[0].Attachments[0].ID)

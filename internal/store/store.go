@@ -162,13 +162,18 @@ func mustAffect(res sql.Result, err error, what, id string) error {
 }
 
 // queryAll runs query and scans every row with scan. The result is never nil.
-func queryAll[T any](ctx context.Context, q *sql.DB, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, q queryer, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	return scanRows(rows, scan)
+}
+
+// queryer is a pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // rowIterator is what database/sql's and pgx's result rows have in common.

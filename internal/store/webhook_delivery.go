@@ -59,7 +59,7 @@ func (db *DB) dispatchWebhooks(ctx context.Context, tx *sql.Tx, limit int, enque
 	if err != nil {
 		return 0, err
 	}
-	endpoints, err := queryAllTx(ctx, tx, db.wq.enabledWebhookEndpoints, scanWebhook)
+	endpoints, err := queryAll(ctx, tx, db.wq.enabledWebhookEndpoints, scanWebhook)
 	if err != nil {
 		return 0, fmt.Errorf("enabled webhook endpoints: %w", err)
 	}
@@ -68,7 +68,7 @@ func (db *DB) dispatchWebhooks(ctx context.Context, tx *sql.Tx, limit int, enque
 	}
 	var b queryBuilder
 	db.afterCursor(&b, cursor)
-	events, err := queryAllTx(ctx, tx, db.webhookEventsQuery(&b, db.feedOrder(), limit), db.scanWebhookEvent, b.args...)
+	events, err := queryAll(ctx, tx, db.webhookEventsQuery(&b, db.feedOrder(), limit), db.scanWebhookEvent, b.args...)
 	if err != nil || len(events) == 0 {
 		return 0, err
 	}
@@ -287,14 +287,4 @@ func (db *DB) PruneWebhookAttempts(ctx context.Context, cutoff time.Time, batch 
 			return total, nil
 		}
 	}
-}
-
-// queryAllTx is queryAll in a transaction.
-func queryAllTx[T any](ctx context.Context, tx *sql.Tx, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanRows(rows, scan)
 }

@@ -45,7 +45,6 @@ type AttachmentLimits struct {
 const (
 	DefaultAttachmentMaxSize  = 10 << 20
 	DefaultAttachmentMaxFiles = 5
-	DefaultAttachmentQuota    = 100 << 20
 )
 
 // BlobStore keeps attachments' bytes (blobstore.Store over gocloud.dev/blob).
@@ -220,9 +219,6 @@ func (u *MessageUpload) size() int64 {
 	return n
 }
 
-// Files is how many files were added so far.
-func (u *MessageUpload) Files() int { return len(u.files) }
-
 // CommitNote stores the note with its files in one transaction (BeginNote).
 func (u *MessageUpload) CommitNote(ctx context.Context, content string) (*Note, error) {
 	if err := u.checkText(content); err != nil {
@@ -292,13 +288,11 @@ func (s *TicketService) forgetBlob(ctx context.Context, key string, written bool
 func AttachmentEvents(files []Attachment, internal bool) []Event {
 	events := make([]Event, len(files))
 	for i, f := range files {
-		owner := map[string]string{"message_id": f.MessageID}
-		if f.NoteID != "" {
-			owner = map[string]string{"note_id": f.NoteID}
-		}
 		v := map[string]any{"id": f.ID, "name": f.Name, "size": f.Size, "content_type": f.ContentType}
-		for k, id := range owner {
-			v[k] = id
+		if f.NoteID != "" {
+			v["note_id"] = f.NoteID
+		} else {
+			v["message_id"] = f.MessageID
 		}
 		events[i] = Event{TicketID: f.TicketID, ActorID: f.UploaderID, Type: EventAttachment, New: EventValue(v),
 			Internal: internal, CreatedAt: f.CreatedAt}

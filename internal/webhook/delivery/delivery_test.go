@@ -428,13 +428,21 @@ func TestTimeoutIsAFailedAttempt(t *testing.T) {
 	defer close(release)
 	ep := f.endpoint(t, rcv.URL, false)
 	f.openTicket(t)
-	list := f.awaitAttempts(t, ep.ID, 2)
-	first := list[len(list)-1]
-	if first.Succeeded || first.StatusCode != 0 || !strings.Contains(first.Error, "no answer within") {
-		t.Errorf("first attempt %+v: want no answer within the timeout", first)
+	// The retries answer at once; on a busy machine one may still miss the
+	// short timeout, so wait for a success rather than for the second attempt.
+	var list []support.WebhookAttempt
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		list = f.attempts(t, ep.ID)
+		if len(list) > 0 && list[0].Succeeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no successful attempt after the timeout: %+v", list)
+		}
 	}
-	if !list[0].Succeeded {
-		t.Errorf("second attempt %+v: want success", list[0])
+	first := list[len(list)-1]
+	if len(list) < 2 || first.Succeeded || first.StatusCode != 0 || !strings.Contains(first.Error, "no answer within") {
+		t.Errorf("first attempt %+v: want no answer within the timeout", first)
 	}
 }
 

@@ -30,9 +30,9 @@ func retryWait(base time.Duration, attempt int) time.Duration {
 	return time.Duration(float64(wait) * jitter)
 }
 
-// RetryWindow is how long the schedule lasts without jitter: the time from the
+// retryWindow is how long the schedule lasts without jitter: the time from the
 // first attempt to the last.
-func RetryWindow(base time.Duration) time.Duration {
+func retryWindow(base time.Duration) time.Duration {
 	var total time.Duration
 	wait := base
 	for i := 1; i < MaxAttempts; i++ {

@@ -31,8 +31,8 @@ func TestRetrySchedule(t *testing.T) {
 		}
 		total += want
 	}
-	if got := RetryWindow(DefaultRetryBase); got != total {
-		t.Errorf("RetryWindow = %v, want %v", got, total)
+	if got := retryWindow(DefaultRetryBase); got != total {
+		t.Errorf("retryWindow = %v, want %v", got, total)
 	}
 	if days := total.Hours() / 24; days < 2.5 || days > 3.5 {
 		t.Errorf("the schedule lasts %.1f days, want about three", days)

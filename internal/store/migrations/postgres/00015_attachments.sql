@@ -35,8 +35,9 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_message_idx ON attachments (message_id, created_at, id) WHERE message_id IS NOT NULL;
 CREATE INDEX attachments_note_idx ON attachments (note_id, created_at, id) WHERE note_id IS NOT NULL;
--- A page of notes reads its ticket's note files in one statement.
-CREATE INDEX attachments_ticket_notes_idx ON attachments (ticket_id, created_at, id) WHERE note_id IS NOT NULL;
+-- A page of messages or notes reads its files in one statement: those of the
+-- ticket created within the page's time range (a file has its owner's time).
+CREATE INDEX attachments_ticket_idx ON attachments (ticket_id, created_at, id);
 -- The quota (a sum per uploader) and an account's deletion.
 CREATE INDEX attachments_uploader_idx ON attachments (uploader_id);
 
