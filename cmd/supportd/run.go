@@ -41,6 +41,7 @@ Usage:
   supportd migrate                                   apply database migrations and exit
   supportd user create --email E --password-stdin [--role customer|agent|admin]
   supportd kb import DIR                             import the Markdown articles (*.md) in DIR into the knowledge base
+  supportd eval [flags] FILE...                      measure the assistant on question sets (JSON Lines; see eval/README.md)
   supportd healthcheck                               exit 0 if the local server answers /healthz
   supportd openapi                                   print the OpenAPI document (as served at /openapi.json)
   supportd version                                   print the version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return userCmd(ctx, e, rest)
 	case "kb":
 		return kbCmd(ctx, e, rest)
+	case "eval":
+		return evalCmd(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e)
 	case "openapi":

@@ -37,6 +37,7 @@ type App struct {
 	Auth      *support.AuthService
 	Tickets   *support.TicketService
 	KB        *support.KBService
+	Feedback  *support.FeedbackService
 	Audit     *support.Auditor
 	Export    *support.Exporter
 	Assistant *support.Assistant
@@ -106,7 +107,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	analyzer, analyzerID, err := kbAnalyzer(cfg.KBSynonymsFile)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.WithAnalyzer(analyzer, analyzerID))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -121,6 +126,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 			db.Close()
 			return nil, fmt.Errorf("migrate: %w", err)
 		}
+		if err := reindexKB(ctx, db, log); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	params := auth.DefaultArgon2
 	if opts.Argon2 != nil {
@@ -133,7 +142,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Audit = support.NewAuditor(db, log, opts.Now)
 	a.Export = support.NewExporter(db, opts.Now)
-	a.KB = support.NewKBService(db, log, opts.Now, newID, a.Audit)
+	a.KB = support.NewKBService(db, log, opts.Now, newID, a.Audit, analyzer)
+	// Groups unanswered questions by plain words until the multilingual analyzer is wired here.
+	a.Feedback = support.NewFeedbackService(db, questionTerms(analyzer), log, opts.Now)
 	if cfg.KBSeedSample && !opts.SkipMigrate {
 		if err := seedSample(ctx, db, a.KB, log); err != nil {
 			db.Close()
@@ -153,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.Metrics.Addr != "" {
 		a.Metrics = metrics.New(opts.Version)
 	}
-	gen, providers := newGenerator(cfg.AI, log, a.Metrics, tracer)
+	gen, providers := newGenerator(cfg.AI, analyzer, log, a.Metrics, tracer)
 	if len(providers) == 1 && providers[0] == "builtin" {
 		log.Info("AI assistant: no GROQ_API_KEY, so the built-in responder answers from the knowledge base (no network)")
 	} else {
@@ -181,7 +192,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		support.LoginProtection{Config: loginGuardConfig(cfg.Limits.Login, cfg.RedisTimeout), Failures: failures, Metrics: a.Metrics}, a.Audit)
 	a.Auth.EraseFilesWith(db)
 	a.Assistant = support.NewAssistant(assistantConfig(cfg, opts.ReplyHeartbeat), support.AssistantDeps{Tickets: a.Tickets,
-		Replies: db, KB: retriever, Gen: gen, Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
+		Replies: db, KB: retriever, Gen: gen, Decline: newDecliner(cfg.AI, analyzer), Relay: replyRelay, Slots: slots, Log: log, Now: opts.Now, NewID: newID,
 		Metrics: a.Metrics, Tracer: tracer})
 	a.Limiter = ratelimit.New(limits)
 	if a.Webhooks, err = newWebhooks(a, key, opts); err != nil {
@@ -199,6 +210,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Limiter: a.Limiter, RateLimits: httpapi.RateLimits(cfg.Limits.Rate), TrustedProxies: cfg.Limits.TrustedProxies,
 		AllowedOrigins: cfg.Limits.AllowedOrigins, Metrics: a.httpMetrics(), StreamHandoff: cfg.Stream.Handoff,
 		Tracer: tracer, Live: httpapi.LiveDeps{Hub: a.Live, Access: liveAccess},
+		Feedback:    a.Feedback,
 		Idempotency: newIdempotency(db, log, opts.Now)})
 	return a, nil
 }

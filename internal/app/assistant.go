@@ -10,11 +10,12 @@ import (
 	"github.com/supportd/supportd/internal/config"
 	"github.com/supportd/supportd/internal/llm"
 	"github.com/supportd/supportd/internal/support"
+	"github.com/supportd/supportd/internal/textsearch"
 )
 
 // newGenerator builds the provider chain named by AI_PROVIDERS. The chain's
 // retries, breakers and fallback apply across every link.
-func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver, tp trace.TracerProvider) (*llm.Chain, []string) {
+func newGenerator(c config.AIConfig, an *textsearch.Analyzer, log *slog.Logger, obs llm.ChainObserver, tp trace.TracerProvider) (*llm.Chain, []string) {
 	var providers []llm.Provider
 	var names []string
 	for _, name := range c.Providers {
@@ -25,13 +26,34 @@ func newGenerator(c config.AIConfig, log *slog.Logger, obs llm.ChainObserver, tp
 		case "openai":
 			p = llm.NewOpenAI(openAIConfig(c, "openai", c.OpenAIBaseURL, c.OpenAIAPIKey, c.OpenAIModel))
 		case "builtin":
-			p = llm.NewBuiltin(llm.BuiltinOptions{ChunkDelay: c.BuiltinChunkDelay})
+			p = llm.NewBuiltin(builtinOptions(c, an))
 		}
 		providers = append(providers, p)
 		names = append(names, name)
 	}
 	return llm.NewChain(providers, llm.ChainOptions{Logger: log, Observer: obs,
 		Tracer: tp.Tracer("github.com/supportd/supportd/internal/llm")}), names
+}
+
+// newDecliner writes the replies to questions the knowledge base cannot answer:
+// the built-in responder, so no model is asked.
+func newDecliner(c config.AIConfig, an *textsearch.Analyzer) *llm.Builtin {
+	return llm.NewBuiltin(builtinOptions(c, an))
+}
+
+// builtinOptions has the built-in responder pick sentences with the
+// knowledge base's own analysis.
+func builtinOptions(c config.AIConfig, an *textsearch.Analyzer) llm.BuiltinOptions {
+	return llm.BuiltinOptions{ChunkDelay: c.BuiltinChunkDelay, Terms: questionTerms(an)}
+}
+
+// questionTerms analyses text in a language named by its code ("" or an
+// unknown code: English), as the knowledge base's index does.
+func questionTerms(an *textsearch.Analyzer) func(text, lang string) []string {
+	return func(text, lang string) []string {
+		l, _ := textsearch.ParseLang(lang)
+		return an.Terms(text, l)
+	}
 }
 
 func openAIConfig(c config.AIConfig, name, baseURL, key, model string) llm.OpenAIConfig {

@@ -84,7 +84,7 @@ func TestBuiltinResponderCitesTheRightArticle(t *testing.T) {
 				t.Fatalf("provider %q", d.Provider)
 			}
 			if q.Slug == "" {
-				if len(d.Citations) != 0 || !strings.Contains(d.Content, "couldn't find") {
+				if len(d.Citations) != 0 || !strings.Contains(d.Content, "I don't know this one") {
 					t.Errorf("off-topic %q answered with %+v: %q", q.Question, d.Citations, d.Content)
 				}
 				continue

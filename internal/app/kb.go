@@ -1,14 +1,57 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/supportd/supportd/internal/kb"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
+	"github.com/supportd/supportd/internal/textsearch"
 )
+
+// kbAnalyzer is the analysis the knowledge base is indexed and searched with:
+// the built-in one, extended by the operator's synonym file when there is one.
+// Its id changes with the file's content, so editing the file re-indexes the
+// articles at the next start (store.ReindexKB).
+func kbAnalyzer(synonymsFile string) (*textsearch.Analyzer, string, error) {
+	_, builtinID := store.DefaultAnalyzer()
+	if synonymsFile == "" {
+		return textsearch.NewAnalyzer(textsearch.DefaultSynonyms()), builtinID, nil
+	}
+	data, err := os.ReadFile(synonymsFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("KB_SYNONYMS_FILE: %w", err)
+	}
+	extra, err := textsearch.ParseSynonyms(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", fmt.Errorf("KB_SYNONYMS_FILE %s: %w", synonymsFile, err)
+	}
+	sum := sha256.Sum256(data)
+	return textsearch.NewAnalyzer(textsearch.DefaultSynonyms().Merge(extra)),
+		builtinID + "+synonyms:" + hex.EncodeToString(sum[:8]), nil
+}
+
+// reindexKB re-indexes the articles when the analysis changed since they were
+// indexed: a new release, or a new synonym file.
+func reindexKB(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	began := time.Now()
+	n, err := db.ReindexKB(ctx)
+	if err != nil {
+		return fmt.Errorf("re-index knowledge base: %w", err)
+	}
+	if n > 0 {
+		log.InfoContext(ctx, "knowledge base re-indexed: the text analysis changed", "articles", n,
+			"took", time.Since(began).Round(time.Millisecond))
+	}
+	return nil
+}
 
 // seedSample imports the embedded sample help center into an empty knowledge
 // base, so that a fresh development instance has something for search and the

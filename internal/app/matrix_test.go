@@ -211,7 +211,7 @@ func mxRows() []mxRow {
 		}
 		return "/tickets/" + id + "/" + sub
 	}
-	return []mxRow{
+	return append([]mxRow{
 		// Public routes: the same answer for everyone; a token, even a dead one, is ignored.
 		{method: "POST", path: "/auth/signup", op: "signup", want: [mxCallers]int{s201, s201, s201, s201, s201, s201},
 			req: func(c *mxCell) mxRequest {
@@ -437,7 +437,7 @@ func mxRows() []mxRow {
 			}},
 		{method: "DELETE", path: "/kb/articles/{id}", op: "delete-article", want: [mxCallers]int{s401, s403, s403, s204, s204, s401},
 			req: func(c *mxCell) mxRequest { return c.as("/kb/articles/"+c.freshArticle(), nil) }},
-	}
+	}, mxFeedbackRows()...)
 }
 
 // mxOperation is an operation of the OpenAPI document.

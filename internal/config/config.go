@@ -42,6 +42,7 @@ type Config struct {
 	ShutdownPeriod  time.Duration
 	WriteTimeout    time.Duration // per response; reply streams push their own deadline forward
 	KBSeedSample    bool          // import the sample knowledge base into an empty one at start-up
+	KBSynonymsFile  string        // the operator's synonym list, extending the built-in one ("" = none)
 	AuditRetention  time.Duration // how long audit entries are kept; 0: forever
 	// AdminEmail and AdminPassword create the first admin at start-up while no
 	// active admin exists; ignored afterwards.
@@ -98,6 +99,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.LogFormat = r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Env == "development"])
 	c.KBSeedSample = r.bool("KB_SEED_SAMPLE", c.Dev()) // a demo out of the box; never unasked in production
+	c.KBSynonymsFile = r.str("KB_SYNONYMS_FILE", "")
 	c.DatabaseURL = r.databaseURL(c.DataDir)
 	if r.err != nil {
 		return Config{}, r.err

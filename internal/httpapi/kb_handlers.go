@@ -29,6 +29,7 @@ type ArticleOut struct {
 	Title     string       `json:"title" example:"Refunds and cancellations"`
 	Body      string       `json:"body" doc:"Markdown"`
 	Tags      []string     `json:"tags" example:"[\"billing\", \"refund\"]"`
+	Aliases   []string     `json:"aliases" doc:"Customers' phrasings of the questions the article answers, in any language; search weighs them like the title" example:"[\"money back\", \"¿Cómo pido un reembolso?\"]"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
 	Score     float64      `json:"score,omitempty" doc:"Search only: relevance of the best passage, higher is better"`
@@ -43,10 +44,13 @@ type PassageOut struct {
 }
 
 func toArticleOut(r support.ArticleResult) ArticleOut {
-	out := ArticleOut{ID: r.ID, Slug: r.Slug, Title: r.Title, Body: r.Body, Tags: r.Tags,
+	out := ArticleOut{ID: r.ID, Slug: r.Slug, Title: r.Title, Body: r.Body, Tags: r.Tags, Aliases: r.Aliases,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Score: r.Score}
 	if out.Tags == nil {
 		out.Tags = []string{}
+	}
+	if out.Aliases == nil {
+		out.Aliases = []string{}
 	}
 	for _, p := range r.Passages {
 		out.Passages = append(out.Passages, PassageOut{Heading: p.Heading, Text: p.Text, Score: p.Score})
@@ -79,14 +83,15 @@ func (s *Server) listArticles(ctx context.Context, in *listArticlesInput) (*list
 
 // articleBody is what create and update take.
 type articleBody struct {
-	Slug  string   `json:"slug,omitempty" doc:"Lower-case letters, digits and hyphens, at most 80. On create, derived from the title when omitted; on update, omit it or repeat the current one: slugs never change." example:"refund-policy"`
-	Title string   `json:"title" doc:"1 to 200 characters after trimming white space" example:"Refunds and cancellations"`
-	Body  string   `json:"body" doc:"Markdown, 1 to 50,000 characters; \"## \" headings divide it into the passages that search and the assistant quote" example:"## Refund policy\nMonthly plans are refunded in full within 14 days."`
-	Tags  []string `json:"tags,omitempty" doc:"Up to 20 tags of 1 to 40 characters; repeats are dropped" example:"[\"billing\", \"refund\"]"`
+	Slug    string   `json:"slug,omitempty" doc:"Lower-case letters, digits and hyphens, at most 80. On create, derived from the title when omitted; on update, omit it or repeat the current one: slugs never change." example:"refund-policy"`
+	Title   string   `json:"title" doc:"1 to 200 characters after trimming white space" example:"Refunds and cancellations"`
+	Body    string   `json:"body" doc:"Markdown, 1 to 50,000 characters; \"## \" headings divide it into the passages that search and the assistant quote" example:"## Refund policy\nMonthly plans are refunded in full within 14 days."`
+	Tags    []string `json:"tags,omitempty" doc:"Up to 20 tags of 1 to 40 characters; repeats are dropped" example:"[\"billing\", \"refund\"]"`
+	Aliases []string `json:"aliases,omitempty" doc:"Up to 100 one-line phrasings of 1 to 200 characters, in any language, that customers use for what the article answers; repeats (ignoring case) are dropped. On update, omitting it keeps the current aliases and [] removes them." example:"[\"money back\", \"¿Cómo pido un reembolso?\"]"`
 }
 
 func (b articleBody) input() support.ArticleInput {
-	return support.ArticleInput{Slug: b.Slug, Title: b.Title, Body: b.Body, Tags: b.Tags}
+	return support.ArticleInput{Slug: b.Slug, Title: b.Title, Body: b.Body, Tags: b.Tags, Aliases: b.Aliases}
 }
 
 type createArticleInput struct {

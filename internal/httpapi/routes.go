@@ -88,6 +88,13 @@ func (s *Server) routes() {
 		"Get a single-use token to open the reply stream from a browser's EventSource", "assistant",
 		http.StatusCreated, authenticated, 401, 404), s.streamToken)
 
+	// Ratings of AI messages (customers on their own tickets, staff on any), and
+	// what the assistant could not answer, grouped by topic (agents and admins).
+	huma.Register(api, rateMessageOperation(), s.rateMessage)
+	huma.Register(api, op("unrate-message", http.MethodDelete, "/messages/{id}/feedback",
+		"Remove your rating of an AI message", "assistant", http.StatusNoContent, authenticated, 401, 404), s.unrateMessage)
+	huma.Register(api, listUnansweredOperation(), s.listUnanswered)
+
 	// Knowledge base: every signed-in user reads and searches; agents and admins write.
 	huma.Register(api, listArticlesOperation(), s.listArticles)
 	huma.Register(api, op("create-article", http.MethodPost, "/kb/articles", "Add an article (agents and admins)", kbTag,

@@ -36,6 +36,7 @@ type Deps struct {
 	Export    *support.Exporter
 	Assistant *support.Assistant
 	Webhooks  *support.WebhookService
+	Feedback  *support.FeedbackService
 	DB        Pinger
 	Version   string
 	PublicURL string // base for absolute links; empty: relative links (never from the request's Host)

@@ -13,6 +13,13 @@ import (
 // MaxTitleLen is the longest title, in characters, that Parse accepts.
 const MaxTitleLen = 200
 
+// Limits on aliases: enough for a few dozen phrasings in several languages,
+// small enough that aliases cannot outweigh the article in the index.
+const (
+	MaxAliases  = 100 // aliases per article
+	MaxAliasLen = 200 // characters per alias
+)
+
 // ErrInvalidArticle is wrapped by every error Parse and LoadDir return for a
 // malformed article, so callers can tell bad input from I/O failures with errors.Is.
 var ErrInvalidArticle = errors.New("invalid article")
@@ -24,12 +31,18 @@ type Article struct {
 	Title string
 	Body  string // Markdown, trimmed, without front matter or the title heading
 	Tags  []string
+	// Aliases are short customer phrasings of the questions the article
+	// answers, in any language, indexed like the title so that retrieval finds
+	// the article from words it does not use itself.
+	Aliases []string
 }
 
 // Parse reads one Markdown article. Front matter between "---" lines is optional
-// and may set "title" and "tags" ([a, b], "a, b" or a "- a" list); other keys
-// are ignored. Without a front-matter title, the first "# " heading becomes the
-// title and is removed from the body. Windows line endings and a BOM are accepted.
+// and may set "title", "tags" and "aliases" ([a, b], "a, b" or a "- a" list;
+// a list item is taken whole, commas included); other keys are ignored.
+// Repeated tags are dropped, and repeated aliases ignoring case. Without a
+// front-matter title, the first "# " heading becomes the title and is removed
+// from the body. Windows line endings and a BOM are accepted.
 func Parse(slug string, data []byte) (Article, error) {
 	a, err := parse(slug, data)
 	if err != nil {
@@ -52,7 +65,7 @@ func parse(slug string, data []byte) (Article, error) {
 	if fm.title == "" {
 		fm.title, body = titleFromHeading(body)
 	}
-	return validate(Article{Slug: slug, Title: fm.title, Body: strings.TrimSpace(body), Tags: fm.tags})
+	return validate(Article{Slug: slug, Title: fm.title, Body: strings.TrimSpace(body), Tags: fm.tags, Aliases: fm.aliases})
 }
 
 // validate checks the fields of a parsed article.
@@ -65,8 +78,30 @@ func validate(a Article) (Article, error) {
 	case utf8.RuneCountInString(a.Title) > MaxTitleLen:
 		return Article{}, invalid("title is %d characters, over the %d limit",
 			utf8.RuneCountInString(a.Title), MaxTitleLen)
+	case len(a.Aliases) > MaxAliases:
+		return Article{}, invalid("%d aliases, over the %d limit", len(a.Aliases), MaxAliases)
+	}
+	for i, alias := range a.Aliases {
+		if err := validateAlias(i+1, alias); err != nil {
+			return Article{}, err
+		}
 	}
 	return a, nil
+}
+
+// validateAlias checks alias number n: a single non-blank line within
+// MaxAliasLen. Front matter cannot produce a newline; the check keeps the rule
+// whole for articles that reach validate by other routes later.
+func validateAlias(n int, alias string) error {
+	switch length := utf8.RuneCountInString(alias); {
+	case strings.TrimSpace(alias) == "":
+		return invalid("alias %d is empty", n)
+	case strings.ContainsAny(alias, "\r\n"):
+		return invalid("alias %d spans more than one line", n)
+	case length > MaxAliasLen:
+		return invalid("alias %d is %d characters, over the %d limit", n, length, MaxAliasLen)
+	}
+	return nil
 }
 
 // normalize strips a UTF-8 byte order mark and converts line endings to "\n".

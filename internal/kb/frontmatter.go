@@ -7,8 +7,9 @@ import (
 
 // frontMatter holds the keys Parse understands; others are ignored.
 type frontMatter struct {
-	title string
-	tags  []string
+	title   string
+	tags    []string
+	aliases []string
 }
 
 // splitFrontMatter separates optional "---" front matter from the body.
@@ -37,8 +38,7 @@ func parseFrontMatter(lines []string) (frontMatter, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if item, ok := strings.CutPrefix(line, "- "); ok && key == "tags" {
-			fm.tags = appendTags(fm.tags, item)
+		if item, ok := strings.CutPrefix(line, "- "); ok && fm.addItem(key, item) {
 			continue
 		}
 		k, v, ok := strings.Cut(line, ":")
@@ -57,9 +57,47 @@ func (fm *frontMatter) set(key, value string) {
 	case "title":
 		fm.title = unquote(value)
 	case "tags":
-		value = strings.TrimSuffix(strings.TrimPrefix(value, "["), "]")
-		fm.tags = appendTags(fm.tags, strings.Split(value, ",")...)
+		fm.tags = appendTags(fm.tags, splitInline(value)...)
+	case "aliases":
+		// Blank inline items (a trailing comma) are dropped; validate rejects
+		// a blank "- " item, which can only be deliberate.
+		for _, item := range splitInline(value) {
+			if strings.TrimSpace(item) != "" {
+				fm.aliases = appendAlias(fm.aliases, item)
+			}
+		}
 	}
+}
+
+// addItem stores a "- item" line under the list key above it and reports
+// whether that key takes a list. The item is one whole value: an alias may
+// contain commas there.
+func (fm *frontMatter) addItem(key, item string) bool {
+	switch key {
+	case "tags":
+		fm.tags = appendTags(fm.tags, item)
+	case "aliases":
+		fm.aliases = appendAlias(fm.aliases, item)
+	default:
+		return false
+	}
+	return true
+}
+
+// splitInline splits an inline list, "[a, b]" or "a, b", at its commas.
+func splitInline(value string) []string {
+	value = strings.TrimSuffix(strings.TrimPrefix(value, "["), "]")
+	return strings.Split(value, ",")
+}
+
+// appendAlias adds a trimmed, unquoted alias unless one differing only in
+// case is already present.
+func appendAlias(aliases []string, item string) []string {
+	alias := unquote(strings.TrimSpace(item))
+	if slices.ContainsFunc(aliases, func(a string) bool { return strings.EqualFold(a, alias) }) {
+		return aliases
+	}
+	return append(aliases, alias)
 }
 
 // appendTags adds trimmed, unquoted, non-empty tags that are not already present.

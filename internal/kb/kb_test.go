@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -56,6 +57,26 @@ func TestParse(t *testing.T) {
 			want: kb.Article{Slug: "s", Title: "Win", Body: "Line one\nLine two"},
 		},
 		{
+			name: "inline aliases: quotes stripped, blanks and repeats ignoring case dropped",
+			in:   "---\ntitle: T\naliases: [money back, 'Charged twice', , MONEY BACK, \"¿me devuelven el dinero?\"]\n---\nBody",
+			want: kb.Article{Slug: "s", Title: "T", Body: "Body",
+				Aliases: []string{"money back", "Charged twice", "¿me devuelven el dinero?"}},
+		},
+		{
+			name: "list aliases: each line whole, commas and colons kept",
+			in: "---\ntitle: T\naliases:\n  - can't log in, locked out\n  - \"Passwort vergessen: was tun?\"\n" +
+				"  - Can't log in, locked out\ntags: [a]\n- a\n---\nBody",
+			want: kb.Article{Slug: "s", Title: "T", Body: "Body", Tags: []string{"a"},
+				Aliases: []string{"can't log in, locked out", "Passwort vergessen: was tun?"}},
+		},
+		{
+			name: "aliases at the limits",
+			in: "---\ntitle: T\naliases:\n" + aliasLines(kb.MaxAliases-1) +
+				"  - " + strings.Repeat("é", kb.MaxAliasLen) + "\n---\nBody",
+			want: kb.Article{Slug: "s", Title: "T", Body: "Body",
+				Aliases: append(aliasList(kb.MaxAliases-1), strings.Repeat("é", kb.MaxAliasLen))},
+		},
+		{
 			name: "title of exactly the limit",
 			in:   "# " + strings.Repeat("é", kb.MaxTitleLen) + "\nBody",
 			want: kb.Article{Slug: "s", Title: strings.Repeat("é", kb.MaxTitleLen), Body: "Body"},
@@ -86,6 +107,11 @@ func TestParseErrors(t *testing.T) {
 		{"title too long", "s", "---\ntitle: " + strings.Repeat("x", kb.MaxTitleLen+1) + "\n---\nBody", "over the 200 limit"},
 		{"bad front matter line", "s", "---\ntitle: T\nnonsense\n---\nBody", "front matter line 3"},
 		{"empty slug", " ", "# T\nBody", "empty slug"},
+		{"too many aliases", "s", "---\naliases:\n" + aliasLines(kb.MaxAliases+1) + "---\n# T\nBody",
+			"101 aliases, over the 100 limit"},
+		{"alias too long", "s", "---\naliases: [ok, " + strings.Repeat("é", kb.MaxAliasLen+1) + "]\n---\n# T\nBody",
+			"alias 2 is 201 characters, over the 200 limit"},
+		{"empty quoted alias", "s", "---\naliases:\n  - ok\n  - \"  \"\n---\n# T\nBody", "alias 2 is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,6 +203,43 @@ func checkSampleArticle(t *testing.T, a kb.Article) {
 	if !strings.Contains(a.Body, "\n## ") {
 		t.Errorf("%s: body has no \"## \" sections", a.Slug)
 	}
+}
+
+// minSampleAliases is the fewest aliases a sample article may have: enough for
+// several English phrasings and one in each of the six other languages. The
+// sample has about 30 each; which languages they cover is checked in review.
+const minSampleAliases = 12
+
+func TestSampleAliases(t *testing.T) {
+	for _, a := range mustSample(t) {
+		if n := len(a.Aliases); n < minSampleAliases {
+			t.Errorf("%s: %d aliases, want at least %d", a.Slug, n, minSampleAliases)
+		}
+		title := strings.ToLower(a.Title)
+		for _, alias := range a.Aliases {
+			if strings.ToLower(alias) == title {
+				t.Errorf("%s: alias %q repeats the title", a.Slug, alias)
+			}
+		}
+	}
+}
+
+// aliasLines returns n distinct "- " alias lines for front matter.
+func aliasLines(n int) string {
+	var b strings.Builder
+	for _, alias := range aliasList(n) {
+		b.WriteString("  - " + alias + "\n")
+	}
+	return b.String()
+}
+
+// aliasList returns n distinct aliases.
+func aliasList(n int) []string {
+	aliases := make([]string, n)
+	for i := range aliases {
+		aliases[i] = "alias " + strconv.Itoa(i)
+	}
+	return aliases
 }
 
 func TestSampleFreshSlice(t *testing.T) {

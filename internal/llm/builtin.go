@@ -2,6 +2,7 @@ package llm
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -10,11 +11,6 @@ import (
 // BuiltinModel is the model name Builtin reports.
 const BuiltinModel = "supportd-builtin"
 
-const (
-	builtinMaxQuotes  = 3
-	builtinQuoteRunes = 320 // a few sentences: enough to help, short enough to read
-)
-
 // BuiltinOptions configures Builtin.
 type BuiltinOptions struct {
 	// ChunkDelay is the pause between streamed chunks (default 0). A small
@@ -22,12 +18,18 @@ type BuiltinOptions struct {
 	ChunkDelay time.Duration
 	// WordsPerChunk is how many words each delta carries (default 1).
 	WordsPerChunk int
+	// Terms returns the search terms (stems) of a text in language lang;
+	// the reply quotes the sentences that share the most terms with the
+	// question. supportd passes its multilingual analyzer. Default:
+	// DefaultBuiltinTerms.
+	Terms func(text, lang string) []string
 }
 
-// Builtin is an offline responder: it answers by quoting the best
-// knowledge-base passages, or says plainly that it found nothing. It needs
-// no network and never fails on its own, so it is the natural last link of
-// a Chain.
+// Builtin is an offline responder: it answers by quoting, as plain text,
+// the sentences and lists of the best knowledge-base passages that answer
+// the question, framed in the customer's language; or it says plainly that
+// a person will answer. It needs no network and never fails on its own, so
+// it is the natural last link of a Chain.
 type Builtin struct {
 	opts BuiltinOptions
 }
@@ -45,10 +47,10 @@ func NewBuiltin(opts BuiltinOptions) *Builtin {
 // Name returns "builtin".
 func (b *Builtin) Name() string { return "builtin" }
 
-// Stream writes the reply in small chunks. Usage counts words as tokens.
+// Stream writes the reply in small chunks. The reply depends on req alone.
+// Usage counts words as tokens.
 func (b *Builtin) Stream(ctx context.Context, req Request, emit func(string) error) (Result, error) {
-	quoted := bestPassages(req.Passages, builtinMaxQuotes)
-	text := acknowledgeFiles(req.Thread) + composeBuiltinReply(quoted)
+	text, quoted := b.compose(req)
 	res := Result{
 		Provider:  b.Name(),
 		Model:     BuiltinModel,
@@ -78,23 +80,9 @@ func (b *Builtin) pause(ctx context.Context, i int) error {
 	return sleepCtx(ctx, b.opts.ChunkDelay)
 }
 
-// bestPassages returns up to n passages that have text, in rank order.
-func bestPassages(ps []Passage, n int) []Passage {
-	var out []Passage
-	for _, p := range ps {
-		if len(out) == n {
-			break
-		}
-		if strings.TrimSpace(p.Text) != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // acknowledgeFiles names the files of the customer's latest message, if any,
 // so the reply shows they were received (the built-in responder reads none).
-func acknowledgeFiles(thread []Turn) string {
+func acknowledgeFiles(thread []Turn, ph builtinPhrases) string {
 	for i := len(thread) - 1; i >= 0; i-- {
 		t := thread[i]
 		if t.Sender != SenderUser {
@@ -107,32 +95,17 @@ func acknowledgeFiles(thread []Turn) string {
 		for j, n := range t.Attachments {
 			names[j] = oneLine(n, maxTitleRunes)
 		}
-		return "I see you attached " + joinNames(names) + "; a member of our team will look at it. "
+		return fmt.Sprintf(ph.Attached, joinNames(names, ph.And))
 	}
 	return ""
 }
 
 // joinNames lists names as a sentence does: "a", "a and b", "a, b and c".
-func joinNames(names []string) string {
+func joinNames(names []string, and string) string {
 	if len(names) == 1 {
 		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-func composeBuiltinReply(quoted []Passage) string {
-	if len(quoted) == 0 {
-		return "Thanks for reaching out. I couldn't find anything in our help center about this, " +
-			"so a member of our support team will follow up with you here."
-	}
-	var b strings.Builder
-	b.WriteString("Thanks for reaching out. Here is what our help center says about this:\n\n")
-	for _, p := range quoted {
-		b.WriteString("“" + excerpt(p.Text, builtinQuoteRunes) + "”\n")
-		b.WriteString("— from “" + passageTitle(p) + "”\n\n")
-	}
-	b.WriteString("If this doesn't fully answer your question, reply here and a member of our support team will follow up.")
-	return b.String()
+	return strings.Join(names[:len(names)-1], ", ") + " " + and + " " + names[len(names)-1]
 }
 
 func passageTitle(p Passage) string {
@@ -143,22 +116,6 @@ func passageTitle(p Passage) string {
 		return "article " + p.ArticleID
 	}
 	return "our help center"
-}
-
-// excerpt flattens text to one paragraph and shortens it to whole sentences
-// when possible, else to whole words.
-func excerpt(text string, maxRunes int) string {
-	flat := strings.Join(strings.Fields(text), " ")
-	short := truncateWords(flat, maxRunes)
-	if short == flat {
-		return flat
-	}
-	cut := flat[:runeOffset(flat, maxRunes)]
-	end := max(strings.LastIndex(cut, ". "), strings.LastIndex(cut, "! "), strings.LastIndex(cut, "? "))
-	if end >= len(cut)/3 {
-		return cut[:end+1]
-	}
-	return short
 }
 
 // splitChunks cuts s into pieces of n words each; every piece keeps the

@@ -42,6 +42,17 @@ type Request struct {
 	TicketDescription string
 	Thread            []Turn // whole thread, oldest first
 	Passages          []Passage
+	// Question is the customer's latest words, which retrieval answered;
+	// Language is the language they are written in ("en", "es", "fr", "de",
+	// "pt", "it", "nl"; "" when unknown). The built-in responder picks the
+	// sentences that answer Question and frames its reply in Language.
+	Question string
+	Language string
+	// Declined says retrieval found nothing that covers the question (or the
+	// question is off-topic, chit-chat or an attempt to extract instructions
+	// or data): the reply must say plainly that a person will answer, citing
+	// nothing. Only the built-in responder is asked to write such a reply.
+	Declined bool
 	// MaxTokens bounds the reply. It is always sent upstream, capped by the
 	// provider's configured maximum; zero means "use the provider's maximum".
 	MaxTokens int
@@ -61,8 +72,8 @@ type Result struct {
 	Usage    Usage
 	// Citations are the passages the reply relies on. Builtin returns the
 	// passages it quoted. OpenAI returns the prompt passages the reply refers
-	// to by number ("[2]") or by title, or, when it refers to none, every
-	// passage that was included in the prompt.
+	// to by number ("[2]") or by title, and none when it refers to none (the
+	// reply is then recorded as ungrounded).
 	Citations []Passage
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,33 +70,4 @@ func apiMessage(body []byte, status int) string {
 		return t
 	}
 	return "upstream error"
-}
-
-// citeMarker matches "[2]" and "[1, 3]".
-var citeMarker = regexp.MustCompile(`\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]`)
-
-// citedPassages returns the given passages that reply refers to, by number
-// or by title. When it refers to none we cannot tell what the model relied
-// on, so all given passages are returned: they are what it was shown.
-func citedPassages(reply string, given []Passage) []Passage {
-	cited := make([]bool, len(given))
-	for _, m := range citeMarker.FindAllString(reply, -1) {
-		for _, f := range strings.FieldsFunc(m, func(r rune) bool { return r < '0' || r > '9' }) {
-			if n, err := strconv.Atoi(f); err == nil && n >= 1 && n <= len(given) {
-				cited[n-1] = true
-			}
-		}
-	}
-	lower := strings.ToLower(reply)
-	var out []Passage
-	for i, p := range given {
-		title := strings.ToLower(oneLine(p.Title, maxTitleRunes))
-		if cited[i] || (len(title) >= 8 && strings.Contains(lower, title)) {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return given
-	}
-	return out
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -173,4 +176,70 @@ func (r *streamRun) result(given []Passage) Result {
 		Usage:     r.usage,
 		Citations: citedPassages(r.text.String(), given),
 	}
+}
+
+var (
+	// citeMarker matches a reference by number: "[2]", "[1, 3]", "[1,3]", "[1; 3]".
+	// "[1][3]" is two markers.
+	citeMarker = regexp.MustCompile(`\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]`)
+	citeNumber = regexp.MustCompile(`\d+`)
+)
+
+// minTitleMention is the shortest title whose mention counts as a citation:
+// a shorter one ("Billing") is too likely to be an ordinary word of the reply.
+const minTitleMention = 8
+
+// citedPassages returns the given passages that reply refers to, by number
+// ("[2]", "[1][3]", "[1, 3]") or by their title, each once, in the order of
+// their first reference. A number outside 1..len(given) is ignored. A reply
+// that refers to none cites none: the model was asked to cite what it used,
+// so citing what it was merely shown would credit articles it did not rely on.
+func citedPassages(reply string, given []Passage) []Passage {
+	// Offsets are taken in the lowered text throughout, so that number and
+	// title references compare (lowering may change some runes' lengths).
+	lower := strings.ToLower(reply)
+	first := make([]int, len(given)) // offset of each passage's first reference; -1: none
+	for i := range first {
+		first[i] = -1
+	}
+	note := func(i, at int) {
+		if first[i] < 0 || at < first[i] {
+			first[i] = at
+		}
+	}
+	for _, m := range citeMarker.FindAllStringIndex(lower, -1) {
+		for _, d := range citeNumber.FindAllStringIndex(lower[m[0]:m[1]], -1) {
+			n, err := strconv.Atoi(lower[m[0]+d[0] : m[0]+d[1]])
+			if err == nil && n >= 1 && n <= len(given) {
+				note(n-1, m[0]+d[0])
+			}
+		}
+	}
+	for i, p := range given {
+		title := strings.ToLower(oneLine(p.Title, maxTitleRunes))
+		if len(title) < minTitleMention {
+			continue
+		}
+		if at := strings.Index(lower, title); at >= 0 {
+			note(i, at)
+		}
+	}
+	return inReferenceOrder(given, first)
+}
+
+// inReferenceOrder returns the passages with a reference (first[i] >= 0),
+// ordered by where that reference is; nil when there are none.
+func inReferenceOrder(given []Passage, first []int) []Passage {
+	var cited []int
+	for i, at := range first {
+		if at >= 0 {
+			cited = append(cited, i)
+		}
+	}
+	slices.SortStableFunc(cited, func(a, b int) int { return first[a] - first[b] })
+	var out []Passage
+	for _, i := range cited {
+		out = append(out, given[i])
+	}
+	return out
 }

@@ -397,12 +397,62 @@ func TestOpenAIAcceptsTopLevelUsage(t *testing.T) {
 	}
 }
 
-func TestOpenAICitesAllGivenPassagesWhenReplyNamesNone(t *testing.T) {
+// The reply cites the passages it refers to, by number in any of the forms
+// models write or by title, once each, in the order it refers to them, and
+// none when it refers to none.
+func TestOpenAICitesOnlyThePassagesTheReplyRefersTo(t *testing.T) {
 	srv := newFake(t)
-	srv.Enqueue(llmtest.Reply("Please check your spam folder."))
-	res, _, err := stream(t, newGroq(srv), sampleRequest())
-	if err != nil || len(res.Citations) != 2 {
-		t.Fatalf("citations %+v err %v, want both given passages", res.Citations, err)
+	req := sampleRequest()
+	req.Passages = append(req.Passages, llm.Passage{ArticleID: "kb3", Title: "Two-factor login", Text: "Use a recovery code."})
+	for _, c := range []struct {
+		reply string
+		want  []string
+	}{
+		{"Please check your spam folder.", nil},
+		{"Open Settings [1].", []string{"kb1"}},
+		{"Check spam [2].", []string{"kb2"}},
+		{"Check spam [2]", []string{"kb2"}},
+		{"Reset it [1][3].", []string{"kb1", "kb3"}},
+		{"Reset it [3, 1].", []string{"kb3", "kb1"}},
+		{"Reset it [1,3].", []string{"kb1", "kb3"}},
+		{"Reset it [ 2 ; 3 ].", []string{"kb2", "kb3"}},
+		{"First [3]. Then [1]. Again [3] and [1].", []string{"kb3", "kb1"}},
+		{"See [4] and [0].", nil},
+		{"See [4] and [2].", []string{"kb2"}},
+		{"See [99999999999999999999].", nil},
+		{"See [ 1 ], not [x] or [].", []string{"kb1"}},
+		{"Our guide on email deliverability explains it. Also [1].", []string{"kb2", "kb1"}},
+		{"Read RESETTING YOUR PASSWORD [2].", []string{"kb1", "kb2"}},
+	} {
+		srv.Enqueue(llmtest.Reply(c.reply))
+		res, _, err := stream(t, newGroq(srv), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range res.Citations {
+			got = append(got, p.ArticleID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q cites %q, want %q", c.reply, got, c.want)
+		}
+	}
+}
+
+// A number refers to the passages the prompt kept: those dropped for the
+// budget cannot be cited.
+func TestOpenAIIgnoresNumbersOfPassagesLeftOutOfThePrompt(t *testing.T) {
+	srv := newFake(t)
+	req := sampleRequest()
+	req.Passages[1].Text = strings.Repeat("long passage ", 2000)
+	srv.Enqueue(llmtest.Reply("Check spam [2] and reset [1]."))
+	p := newGroq(srv, func(c *llm.OpenAIConfig) { c.PromptTokens = 600 })
+	res, _, err := stream(t, p, req)
+	if err != nil || len(res.Citations) != 1 || res.Citations[0].ArticleID != "kb1" {
+		t.Fatalf("citations %+v err %v, want kb1 only", res.Citations, err)
+	}
+	if prompt := srv.Requests()[0].Body.Text(); !strings.Contains(prompt, "[1] Resetting") || strings.Contains(prompt, "Email deliverability") {
+		t.Fatalf("the budget should keep passage 1 only: %s", prompt)
 	}
 }
 

@@ -32,6 +32,15 @@ func TestBuildMessagesLayout(t *testing.T) {
 	}
 }
 
+// The passages are numbered, and the model is asked to cite them inline by
+// number, and only those it used: citedPassages relies on both.
+func TestBuildMessagesNumbersPassagesAndAsksForInlineCitations(t *testing.T) {
+	sys := llm.BuildMessages(sampleRequest(), 0)[0].Content
+	inOrder(t, sys, "by its number in square brackets, right after the sentence that uses it",
+		"Cite only the passages you actually used. If you used none, cite none.",
+		"\n[1] Resetting your password\n", "\n[2] Email deliverability\n")
+}
+
 func TestBuildMessagesAsksForReplyAfterAssistantTurn(t *testing.T) {
 	req := sampleRequest()
 	req.Thread = append(req.Thread, llm.Turn{Sender: llm.SenderAI, Content: "Try the reset link."})

@@ -167,7 +167,7 @@ func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.
 		_, err := tx.ExecContext(ctx, db.aq.finishReply, r.ID, string(r.Status), r.Content, string(ends),
 			r.Meta.Provider, r.Meta.Model, r.Meta.PromptTokens, r.Meta.CompletionTokens,
 			r.Meta.TimeToFirstToken.Milliseconds(), r.Meta.TotalTime.Milliseconds(), string(cites), r.Error,
-			timestamp(r.FinishedAt), r.Meta.Truncated)
+			timestamp(r.FinishedAt), r.Meta.Truncated, string(r.Meta.Grounding), r.Question, r.Language)
 		if err != nil || msg == nil {
 			return err
 		}
@@ -247,7 +247,8 @@ func scanReply(row rowScanner) (*support.AIReply, error) {
 	var finished nullTime
 	err := row.Scan(&r.ID, &r.TicketID, &requester, &r.Status, &r.Content, &ends, &r.Meta.Provider, &r.Meta.Model,
 		&r.Meta.PromptTokens, &r.Meta.CompletionTokens, &ttft, &total, &cites, &r.Error,
-		(*timestamp)(&r.CreatedAt), (*timestamp)(&r.HeartbeatAt), &finished, &r.Meta.Truncated)
+		(*timestamp)(&r.CreatedAt), (*timestamp)(&r.HeartbeatAt), &finished, &r.Meta.Truncated,
+		&r.Meta.Grounding, &r.Question, &r.Language)
 	if err != nil {
 		return nil, err
 	}

@@ -62,22 +62,26 @@ UPDATE ai_replies
 SET heartbeat_at = $2
 WHERE instance_id = $1 AND status = 'streaming';
 
+-- $15 grounding is '' for a failed reply (support.conclude clears it).
 -- name: finish-reply
 UPDATE ai_replies
 SET status = $2, content = $3, chunk_ends = $4, provider = $5, model = $6,
     prompt_tokens = $7, completion_tokens = $8, ttft_ms = $9, total_ms = $10,
-    citations = $11, error = $12, heartbeat_at = $13, finished_at = $13, truncated = $14
+    citations = $11, error = $12, heartbeat_at = $13, finished_at = $13, truncated = $14,
+    grounding = $15, question = $16, language = $17
 WHERE id = $1;
 
 -- name: reply-by-id
 SELECT id, ticket_id, requested_by, status, content, chunk_ends, provider, model, prompt_tokens,
-       completion_tokens, ttft_ms, total_ms, citations, error, created_at, heartbeat_at, finished_at, truncated
+       completion_tokens, ttft_ms, total_ms, citations, error, created_at, heartbeat_at, finished_at, truncated,
+       grounding, question, language
 FROM ai_replies
 WHERE id = $1;
 
 -- name: latest-reply
 SELECT id, ticket_id, requested_by, status, content, chunk_ends, provider, model, prompt_tokens,
-       completion_tokens, ttft_ms, total_ms, citations, error, created_at, heartbeat_at, finished_at, truncated
+       completion_tokens, ttft_ms, total_ms, citations, error, created_at, heartbeat_at, finished_at, truncated,
+       grounding, question, language
 FROM ai_replies
 WHERE ticket_id = $1
 ORDER BY created_at DESC, id DESC

@@ -31,6 +31,8 @@ type kbQueries struct {
 	articlesByIDPostgres, articlesByIDSQLite                                string
 	deletePassages, insertPassage                                           string
 	searchPostgres, searchSQLite                                            string
+	bumpRevision, indexState, setAnalyzer                                   string
+	allArticleIDs, vocabularyPostgres, vocabularySQLite, countPassages      string
 }
 
 // targets maps each name used in kb_queries.sql to the field it fills.
@@ -50,6 +52,13 @@ func (q *kbQueries) targets() map[string]*string {
 		"insert-passage":           &q.insertPassage,
 		"search-passages-postgres": &q.searchPostgres,
 		"search-passages-sqlite":   &q.searchSQLite,
+		"bump-kb-revision":         &q.bumpRevision,
+		"kb-index-state":           &q.indexState,
+		"set-kb-analyzer":          &q.setAnalyzer,
+		"all-article-ids":          &q.allArticleIDs,
+		"kb-vocabulary-postgres":   &q.vocabularyPostgres,
+		"kb-vocabulary-sqlite":     &q.vocabularySQLite,
+		"count-passages":           &q.countPassages,
 	}
 }
 
@@ -95,11 +104,11 @@ func (db *DB) createArticle(ctx context.Context, tx *sql.Tx, a *support.Article)
 		return err
 	}
 	a.UpdatedAt = orTime(a.UpdatedAt, a.CreatedAt)
-	tags, err := encodeTags(a)
+	tags, aliases, err := encodeLists(a)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, db.kq.createArticle, a.ID, a.Slug, a.Title, a.Body, tags,
+	_, err = tx.ExecContext(ctx, db.kq.createArticle, a.ID, a.Slug, a.Title, a.Body, tags, aliases,
 		timestamp(a.CreatedAt), timestamp(a.UpdatedAt))
 	if err != nil {
 		return err
@@ -109,11 +118,11 @@ func (db *DB) createArticle(ctx context.Context, tx *sql.Tx, a *support.Article)
 
 func (db *DB) updateArticle(ctx context.Context, tx *sql.Tx, a *support.Article) error {
 	a.UpdatedAt = orTime(a.UpdatedAt, db.now())
-	tags, err := encodeTags(a)
+	tags, aliases, err := encodeLists(a)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, db.kq.updateArticle, a.ID, a.Title, a.Body, tags, timestamp(a.UpdatedAt))
+	res, err := tx.ExecContext(ctx, db.kq.updateArticle, a.ID, a.Title, a.Body, tags, aliases, timestamp(a.UpdatedAt))
 	if err := mustAffect(res, err, "article", a.ID); err != nil {
 		return err
 	}
@@ -123,22 +132,33 @@ func (db *DB) updateArticle(ctx context.Context, tx *sql.Tx, a *support.Article)
 	return db.insertPassages(ctx, tx, a)
 }
 
-// insertPassages splits a and stores its passages, each carrying the article's
-// title and tags for the full-text index.
+// insertPassages splits a and stores its passages with their analysed terms
+// (kb.Index), and bumps the knowledge base's revision.
 func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, a *support.Article) error {
 	tags := strings.Join(a.Tags, ", ")
-	for i, p := range kb.Split(kb.Article{Slug: a.Slug, Title: a.Title, Body: a.Body, Tags: a.Tags}, passageChars) {
-		if _, err := tx.ExecContext(ctx, db.kq.insertPassage, a.ID, i, a.Title, tags, p.Heading, p.Text); err != nil {
+	article := kb.Article{Slug: a.Slug, Title: a.Title, Body: a.Body, Tags: a.Tags, Aliases: a.Aliases}
+	for i, p := range kb.Index(article, db.analyzer, passageChars) {
+		_, err := tx.ExecContext(ctx, db.kq.insertPassage, a.ID, i, a.Title, tags, p.Heading, p.Text,
+			p.TitleTerms, p.AliasTerms, p.HeadingTerms, p.TextTerms)
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	_, err := tx.ExecContext(ctx, db.kq.bumpRevision)
+	return err
 }
 
 // DeleteArticle removes an article and its passages, or gives support.ErrNotFound.
 func (db *DB) DeleteArticle(ctx context.Context, id string) error {
-	res, err := db.sql.ExecContext(ctx, db.kq.deleteArticle, id)
-	return db.translate("delete article", mustAffect(res, err, "article", id))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.kq.deleteArticle, id)
+		if err := mustAffect(res, err, "article", id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.kq.bumpRevision)
+		return err
+	})
+	return db.translate("delete article", err)
 }
 
 // ArticleByID returns the article with id, or support.ErrNotFound.
@@ -204,27 +224,38 @@ func (db *DB) queryArticles(ctx context.Context, query string, args ...any) ([]s
 
 func scanArticle(row rowScanner) (*support.Article, error) {
 	var a support.Article
-	var tags string
-	err := row.Scan(&a.ID, &a.Slug, &a.Title, &a.Body, &tags, (*timestamp)(&a.CreatedAt), (*timestamp)(&a.UpdatedAt))
+	var tags, aliases string
+	err := row.Scan(&a.ID, &a.Slug, &a.Title, &a.Body, &tags, &aliases, (*timestamp)(&a.CreatedAt), (*timestamp)(&a.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(tags), &a.Tags); err != nil {
 		return nil, fmt.Errorf("decode tags of article %s: %w", a.ID, err)
 	}
+	if err := json.Unmarshal([]byte(aliases), &a.Aliases); err != nil {
+		return nil, fmt.Errorf("decode aliases of article %s: %w", a.ID, err)
+	}
 	return &a, nil
 }
 
-// encodeTags makes a.Tags non-nil (so it reads back equal) and returns its JSON.
-func encodeTags(a *support.Article) (string, error) {
+// encodeLists makes a.Tags and a.Aliases non-nil (so they read back equal)
+// and returns their JSON.
+func encodeLists(a *support.Article) (tags, aliases string, err error) {
 	if a.Tags == nil {
 		a.Tags = []string{}
 	}
-	b, err := json.Marshal(a.Tags)
-	if err != nil {
-		return "", fmt.Errorf("store: encode tags: %w", err)
+	if a.Aliases == nil {
+		a.Aliases = []string{}
 	}
-	return string(b), nil
+	t, err := json.Marshal(a.Tags)
+	if err != nil {
+		return "", "", fmt.Errorf("store: encode tags: %w", err)
+	}
+	al, err := json.Marshal(a.Aliases)
+	if err != nil {
+		return "", "", fmt.Errorf("store: encode aliases: %w", err)
+	}
+	return string(t), string(al), nil
 }
 
 // translateKB is translate plus the knowledge base's own unique key, the slug.

@@ -15,12 +15,13 @@ import (
 	"github.com/supportd/supportd/internal/kb"
 	"github.com/supportd/supportd/internal/store"
 	"github.com/supportd/supportd/internal/support"
+	"github.com/supportd/supportd/internal/textsearch"
 )
 
 // kbService is the knowledge-base service over db, as the app wires it.
 func kbService(db *store.DB) *support.KBService {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return support.NewKBService(db, log, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, nil)
+	return support.NewKBService(db, log, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, nil, nil)
 }
 
 // mustImportSample imports the embedded sample knowledge base.
@@ -44,10 +45,16 @@ func slugsOf(ps []support.Passage) []string {
 	return out
 }
 
-// search runs SearchPassages the way Retrieve does.
+// terms analyses English text as the knowledge-base service does.
+func terms(text string) []string {
+	an, _ := store.DefaultAnalyzer()
+	return an.Terms(text, textsearch.English)
+}
+
+// search runs SearchPassages on text's terms, as Ground does before it judges the result.
 func search(t *testing.T, db *store.DB, text string) []support.Passage {
 	t.Helper()
-	got, err := db.SearchPassages(t.Context(), support.PassageQuery{Text: text, Limit: 10, PerArticle: support.PassagesPerArticle})
+	got, err := db.SearchPassages(t.Context(), support.PassageQuery{Terms: terms(text), Limit: 10, PerArticle: support.PassagesPerArticle})
 	if err != nil {
 		t.Fatalf("SearchPassages(%q): %v", text, err)
 	}
@@ -236,7 +243,7 @@ func TestSearchPassageLimits(t *testing.T) {
 		mustImportSample(t, kbService(db))
 		text := "refund invoice billing payment card charged twice VAT plan price"
 		for _, tt := range []struct{ limit, perArticle int }{{10, 2}, {3, 2}, {10, 1}, {0, 2}, {5, 0}} {
-			got, err := db.SearchPassages(t.Context(), support.PassageQuery{Text: text, Limit: tt.limit, PerArticle: tt.perArticle})
+			got, err := db.SearchPassages(t.Context(), support.PassageQuery{Terms: terms(text), Limit: tt.limit, PerArticle: tt.perArticle})
 			if err != nil {
 				t.Fatal(err)
 			}

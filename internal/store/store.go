@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/supportd/supportd/internal/kb"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,19 @@ type DB struct {
 	sqliteFile string     // the SQLite file; "" on PostgreSQL
 	queueMu    sync.Mutex // guards queuePool
 	queuePool  *sql.DB    // River's own pool on SQLite (queue.go); nil until asked for
+
+	analyzer   kb.Analyzer // analyses passages for the full-text index (kb_index.go)
+	analyzerID string      // names analyzer's version; a change re-indexes (ReindexKB)
+}
+
+// Option changes how Open sets a DB up.
+type Option func(*DB)
+
+// WithAnalyzer makes the knowledge base's full-text index use an, identified
+// by id (which must change whenever an analyses text differently, such as an
+// operator's synonym list changing). The default is DefaultAnalyzer.
+func WithAnalyzer(an kb.Analyzer, id string) Option {
+	return func(db *DB) { db.analyzer, db.analyzerID = an, id }
 }
 
 var (
@@ -61,6 +75,7 @@ type statements struct {
 	fq  feedQueries       // feed_queries.sql
 	wq  webhookQueries    // webhook_queries.sql
 	aq2 attachmentQueries // attachment_queries.sql
+	bq  feedbackQueries   // feedback_queries.sql
 
 	iq idempotencyQueries // idempotency_queries.sql
 }
@@ -71,7 +86,8 @@ func loadStatements() (statements, error) {
 	err := loadQueries(queryFiles, map[string]querySet{"queries.sql": &s.q, "kb_queries.sql": &s.kq,
 		"people_queries.sql": &s.pq, "session_queries.sql": &s.sq, "audit_queries.sql": &s.uq, "desk_queries.sql": &s.dq,
 		"feed_queries.sql": &s.fq, "webhook_queries.sql": &s.wq, "attachment_queries.sql": &s.aq2,
-		"idempotency_queries.sql": &s.iq})
+		"idempotency_queries.sql": &s.iq,
+		"feedback_queries.sql":    &s.bq})
 	return s, err
 }
 
@@ -82,7 +98,7 @@ func loadStatements() (statements, error) {
 // ("sqlite://data/app.db"); its directory is created if needed. Open does not
 // migrate: call Migrate. An unreachable database gives a *support.Error with
 // CodeUnavailable. Error messages are one line and never contain a password.
-func Open(ctx context.Context, databaseURL string) (*DB, error) {
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) {
 	st, err := loadStatements()
 	if err != nil {
 		return nil, err
@@ -96,6 +112,10 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{sql: pool, dialect: d, statements: st, aq: aq, now: time.Now, searchWindow: defaultSearchWindow}
+	db.analyzer, db.analyzerID = DefaultAnalyzer()
+	for _, opt := range opts {
+		opt(db)
+	}
 	db.sqliteFile, _ = sqlitePath(databaseURL)
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close() // the ping error is the one worth reporting

@@ -22,6 +22,25 @@ type Citation struct {
 	Title     string `json:"title"`
 }
 
+// ReplyGrounding says how a completed AI reply stood on the knowledge base.
+type ReplyGrounding string
+
+const (
+	// GroundingNone: no passage was given and the reply was not declined (the
+	// knowledge base is empty), or the reply failed, or it predates grounding.
+	GroundingNone ReplyGrounding = ""
+	// GroundingGrounded: the reply cites at least one knowledge-base article.
+	GroundingGrounded ReplyGrounding = "grounded"
+	// GroundingUngrounded: passages were given and the reply cites none of them.
+	GroundingUngrounded ReplyGrounding = "ungrounded"
+	// GroundingDeclined: nothing covered the question; the reply says a person will answer.
+	GroundingDeclined ReplyGrounding = "declined"
+)
+
+// MaxQuestionRunes bounds the question kept with a reply: enough to group and
+// read what customers asked, not a pasted log.
+const MaxQuestionRunes = 1000
+
 // AIMeta is the accounting of one AI reply, exposed on its message.
 type AIMeta struct {
 	Provider         string
@@ -30,8 +49,9 @@ type AIMeta struct {
 	CompletionTokens int
 	TimeToFirstToken time.Duration
 	TotalTime        time.Duration
-	Citations        []Citation
-	Truncated        bool // cut off at the configured maximum reply size
+	Citations        []Citation // the articles the reply refers to, never merely those it was shown
+	Truncated        bool       // cut off at the configured maximum reply size
+	Grounding        ReplyGrounding
 }
 
 // AIReply is one generation of the assistant. Its ID becomes the ID of the AI
@@ -46,6 +66,11 @@ type AIReply struct {
 	Content     string
 	ChunkEnds   []int
 	Meta        AIMeta
+	// Question is what retrieval answered (the customer's latest words, at most
+	// MaxQuestionRunes) and Language the language it is written in ("" unknown):
+	// kept so that staff can list the questions the assistant could not answer.
+	Question    string
+	Language    string
 	Error       string
 	CreatedAt   time.Time
 	HeartbeatAt time.Time

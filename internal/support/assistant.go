@@ -1,6 +1,7 @@
 package support
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,9 +23,10 @@ type Generator interface {
 	Stream(ctx context.Context, req llm.Request, emit func(delta string) error) (llm.Result, error)
 }
 
-// Retriever finds knowledge-base passages relevant to a text, best first.
+// Retriever finds the knowledge-base passages that answer a question, best
+// first, or declines it (KBService.Ground).
 type Retriever interface {
-	Retrieve(ctx context.Context, text string, limit int) ([]Passage, error)
+	Ground(ctx context.Context, question, extra string, limit int) (Grounding, error)
 }
 
 // AssistantConfig tunes the assistant. Zero fields take the defaults in withDefaults.
@@ -88,6 +90,7 @@ type Assistant struct {
 	replies ReplyStore
 	kb      Retriever
 	gen     Generator
+	decline Generator   // writes declined questions' replies: no model is asked
 	relay   ReplyRelay  // nil: replies are followed across instances from the database only
 	slots   StreamSlots // nil: the concurrent-stream limit holds per instance
 	log     *slog.Logger
@@ -110,6 +113,10 @@ type AssistantDeps struct {
 	Replies ReplyStore
 	KB      Retriever
 	Gen     Generator
+	// Decline writes the reply to a question Ground declined (the built-in
+	// responder: no model is asked what the knowledge base cannot answer);
+	// nil: Gen does.
+	Decline Generator
 	Relay   ReplyRelay
 	Slots   StreamSlots
 	Log     *slog.Logger
@@ -122,7 +129,7 @@ type AssistantDeps struct {
 // NewAssistant wires an Assistant.
 func NewAssistant(cfg AssistantConfig, d AssistantDeps) *Assistant {
 	return &Assistant{cfg: cfg.withDefaults(), instanceID: d.NewID(), tickets: d.Tickets, replies: d.Replies,
-		kb: d.KB, gen: d.Gen, relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID, metrics: orNop(d.Metrics),
+		kb: d.KB, gen: d.Gen, decline: cmp.Or[Generator](d.Decline, d.Gen), relay: d.Relay, slots: d.Slots, log: d.Log, now: d.Now, newID: d.NewID, metrics: orNop(d.Metrics),
 		tracer: tracerOf(d.Tracer), active: map[string]*generation{}, streams: map[string]int{}}
 }
 
@@ -358,15 +365,19 @@ func (a *Assistant) prompt(ctx context.Context, t *Ticket, msgs []Message) (llm.
 			latest = m.Content
 		}
 	}
-	// The customer's latest words first: retrieval weighs the first terms of a long text.
-	query := strings.Join([]string{latest, t.Title, t.Description}, "\n")
+	// The customer's latest words are the question; the ticket says what it is about.
+	question, extra := latest, t.Title+"\n"+t.Description
+	if strings.TrimSpace(question) == "" {
+		question, extra = extra, ""
+	}
 	began := time.Now()
 	ctx, span := a.tracer.Start(ctx, "kb.retrieve")
-	passages, err := a.kb.Retrieve(ctx, query, a.cfg.Passages)
-	span.SetAttributes(attribute.Int("kb.passages", len(passages)))
+	g, err := a.kb.Ground(ctx, question, extra, a.cfg.Passages)
+	span.SetAttributes(attribute.Int("kb.passages", len(g.Passages)), attribute.Bool("kb.declined", g.Declined))
 	endSpan(span, err)
-	a.metrics.KBRetrieval(time.Since(began), len(passages))
-	for _, p := range passages {
+	a.metrics.KBRetrieval(time.Since(began), len(g.Passages))
+	req.Question, req.Language, req.Declined = question, string(g.Language), err == nil && g.Declined
+	for _, p := range g.Passages {
 		req.Passages = append(req.Passages, llm.Passage{ArticleID: p.ArticleID, Title: p.Title, Text: passageText(p)})
 	}
 	return req, err

@@ -22,6 +22,7 @@ type doneData struct {
 	MessageID        string     `json:"message_id"`
 	Content          string     `json:"content"`
 	Citations        []Citation `json:"citations"`
+	Grounding        string     `json:"grounding"` // a ReplyGrounding
 	Truncated        bool       `json:"truncated"`
 	Provider         string     `json:"provider"`
 	Model            string     `json:"model"`
@@ -30,7 +31,7 @@ type doneData struct {
 }
 
 // customerDoneData is the done event without the accounting (provider, model,
-// tokens), which only staff see.
+// tokens) and the grounding, which only staff see.
 type customerDoneData struct {
 	MessageID string          `json:"message_id"`
 	Content   string          `json:"content"`
@@ -43,7 +44,7 @@ func newDoneData(r *AIReply) doneData {
 	if cites == nil {
 		cites = []Citation{}
 	}
-	return doneData{MessageID: r.ID, Content: r.Content, Citations: cites, Truncated: r.Meta.Truncated,
+	return doneData{MessageID: r.ID, Content: r.Content, Citations: cites, Grounding: string(r.Meta.Grounding), Truncated: r.Meta.Truncated,
 		Provider: r.Meta.Provider, Model: r.Meta.Model, PromptTokens: r.Meta.PromptTokens, CompletionTokens: r.Meta.CompletionTokens}
 }
 
@@ -82,7 +83,7 @@ func (a *Assistant) generate(ctx context.Context, g *generation, reply *AIReply,
 	if errors.Is(err, errReplyCapped) {
 		err = nil // the reply is complete as far as it goes, and says it was cut off
 	}
-	a.record(run, reply, res, err)
+	a.record(run, reply, req, res, err)
 }
 
 // stream runs the providers. A panic in them (a provider's bug) fails this reply
@@ -96,6 +97,9 @@ func (a *Assistant) stream(run *generationRun, req llm.Request) (res llm.Result,
 			err = fmt.Errorf("generation panicked: %v", v)
 		}
 	}()
+	if req.Declined {
+		return a.decline.Stream(ctx, req, run.emit)
+	}
 	return a.gen.Stream(ctx, req, run.emit)
 }
 
@@ -154,14 +158,16 @@ func cutUTF8(s string, n int) string {
 	return s[:max(n, 0)]
 }
 
-// record fills in the reply's text and accounting and concludes it.
+// record fills in the reply's text, accounting and grounding, and concludes it.
 //
 //go:noinline
-func (a *Assistant) record(run *generationRun, reply *AIReply, res llm.Result, err error) {
+func (a *Assistant) record(run *generationRun, reply *AIReply, req llm.Request, res llm.Result, err error) {
 	reply.Content, reply.ChunkEnds = run.g.snapshot()
+	cites := citations(res.Citations)
 	reply.Meta = AIMeta{Provider: res.Provider, Model: res.Model, PromptTokens: res.Usage.PromptTokens,
 		CompletionTokens: res.Usage.CompletionTokens, TimeToFirstToken: run.ttft, TotalTime: time.Since(run.start),
-		Citations: citations(res.Citations), Truncated: run.truncated}
+		Citations: cites, Truncated: run.truncated, Grounding: groundingOf(req, cites)}
+	reply.Question, reply.Language = firstRunes(req.Question, MaxQuestionRunes), req.Language
 	if run.truncated && reply.Meta.CompletionTokens == 0 {
 		// The usage comes with the stream's last chunk, which a cut-off reply never reads.
 		reply.Meta.CompletionTokens = llm.EstimateTokens(reply.Content)
@@ -183,7 +189,7 @@ func (a *Assistant) conclude(ctx context.Context, g *generation, pub *relayPubli
 		msg = &Message{ID: reply.ID, TicketID: reply.TicketID, Sender: SenderAI, Content: reply.Content,
 			CreatedAt: reply.FinishedAt, AI: &reply.Meta}
 	} else {
-		reply.Status, reply.Error = ReplyFailed, genErr.Error()
+		reply.Status, reply.Error, reply.Meta.Grounding = ReplyFailed, genErr.Error(), GroundingNone
 		a.log.WarnContext(ctx, "AI reply failed", "ticket_id", reply.TicketID, "reply_id", reply.ID, "err", genErr)
 	}
 	annotateReply(trace.SpanFromContext(ctx), reply)
@@ -193,7 +199,7 @@ func (a *Assistant) conclude(ctx context.Context, g *generation, pub *relayPubli
 	err := a.replies.FinishReply(ctx, reply, msg, a.tickets.limits.MaxMessages)
 	var full *Error
 	if errors.As(err, &full) && full.Code == CodeInvalid { // the thread filled up during the reply
-		reply.Status, reply.Error, msg = ReplyFailed, full.Message, nil
+		reply.Status, reply.Error, reply.Meta.Grounding, msg = ReplyFailed, full.Message, GroundingNone, nil
 		if err = a.replies.FinishReply(ctx, reply, nil, 0); err == nil {
 			endSpan(span, nil)
 			a.unclaim(reply.TicketID, g)
@@ -245,6 +251,31 @@ func failureDetail(internal string) string {
 		return "the reply failed"
 	}
 	return "the AI assistant could not complete this reply; the partial answer was not saved. Please try again."
+}
+
+// groundingOf says how a reply written for req and citing cites stood on the
+// knowledge base. A failed reply has none (conclude clears it).
+func groundingOf(req llm.Request, cites []Citation) ReplyGrounding {
+	switch {
+	case req.Declined:
+		return GroundingDeclined
+	case len(cites) > 0:
+		return GroundingGrounded
+	case len(req.Passages) > 0:
+		return GroundingUngrounded
+	}
+	return GroundingNone
+}
+
+// firstRunes returns s cut to its first n runes.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 func citations(ps []llm.Passage) []Citation {

@@ -8,17 +8,22 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/supportd/supportd/internal/textsearch"
 )
 
 // Article is a help-center article. Slug is its stable, URL-safe name: unique,
 // chosen at creation and never changed afterwards, and the key ImportArticles
 // matches files on.
 type Article struct {
-	ID        string
-	Slug      string
-	Title     string
-	Body      string // Markdown; "## " headings split it into passages
-	Tags      []string
+	ID    string
+	Slug  string
+	Title string
+	Body  string // Markdown; "## " headings split it into passages
+	Tags  []string
+	// Aliases are customers' phrasings of the questions the article answers,
+	// in any language; retrieval weighs them like the title.
+	Aliases   []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -33,6 +38,18 @@ type Article struct {
 type Passage struct {
 	ArticleID, Slug, Title, Heading, Text string
 	Score                                 float64
+	// TopicTerms are the indexed terms of the passage's article's title, tags
+	// and aliases, Terms those of its heading and text: search results carry
+	// them so that Ground can tell which of the question's terms it matched.
+	TopicTerms, Terms []string
+}
+
+// Vocabulary is the knowledge base's indexed terms with the number of
+// passages holding each, as of Revision.
+type Vocabulary struct {
+	DocFreq  map[string]int
+	Passages int
+	Revision int64
 }
 
 // ArticleInput is what a caller sets on an article.
@@ -43,6 +60,8 @@ type ArticleInput struct {
 	Title string
 	Body  string
 	Tags  []string
+	// Aliases are optional; nil on update keeps the current ones.
+	Aliases []string
 }
 
 // ArticleKey is an article's position in most-recently-updated-first order.
@@ -57,9 +76,9 @@ type ArticleFilter struct {
 	Limit int
 }
 
-// PassageQuery asks for the passages that best match free text.
+// PassageQuery asks for the passages that best match analysed search terms.
 type PassageQuery struct {
-	Text       string
+	Terms      []string
 	Limit      int // at most this many passages
 	PerArticle int // at most this many from any one article
 }
@@ -95,10 +114,14 @@ type KBStore interface {
 	ArticlesByID(ctx context.Context, ids []string) ([]Article, error)
 	// ListArticles returns up to f.Limit articles ordered by (UpdatedAt, ID) descending.
 	ListArticles(ctx context.Context, f ArticleFilter) ([]Article, error)
-	// SearchPassages returns the passages relevant to q.Text, best first; an
-	// empty slice when none clears the store's relevance threshold.
+	// SearchPassages returns the passages matching any of q.Terms, best
+	// first, each with its indexed terms; an empty slice when none matches.
 	SearchPassages(ctx context.Context, q PassageQuery) ([]Passage, error)
 	CountArticles(ctx context.Context) (int, error)
+	// KBVocabulary returns the indexed terms and their passage counts;
+	// KBRevision a number that changes with every article write.
+	KBVocabulary(ctx context.Context) (Vocabulary, error)
+	KBRevision(ctx context.Context) (int64, error)
 }
 
 // Retrieval limits.
@@ -118,16 +141,29 @@ var errArticleNotFound = Errorf(CodeNotFound, "Article not found")
 // KBService holds the knowledge-base rules: validation, import, and retrieval
 // for the assistant. Who may read and edit is decided in policy.go.
 type KBService struct {
-	store KBStore
-	log   *slog.Logger
-	now   func() time.Time
-	newID func() string
-	audit *Auditor // nil: changes are not audited
+	store    KBStore
+	log      *slog.Logger
+	now      func() time.Time
+	newID    func() string
+	audit    *Auditor             // nil: changes are not audited
+	analyzer *textsearch.Analyzer // analyses questions as the store analysed passages
+	vocab    *vocabCache
+	scope    scopeGuard
 }
 
-// NewKBService wires a KBService.
-func NewKBService(store KBStore, log *slog.Logger, now func() time.Time, newID func() string, audit *Auditor) *KBService {
-	return &KBService{store: store, log: log, now: now, newID: newID, audit: audit}
+// NewKBService wires a KBService. analyzer must analyse text as the store's
+// index does (store.WithAnalyzer); nil means the built-in one.
+func NewKBService(store KBStore, log *slog.Logger, now func() time.Time, newID func() string, audit *Auditor,
+	analyzer *textsearch.Analyzer) *KBService {
+	if analyzer == nil {
+		analyzer = textsearch.NewAnalyzer(textsearch.DefaultSynonyms())
+	}
+	scope, err := newScopeGuard()
+	if err != nil { // the phrase list is embedded: its test rules this out
+		panic(err)
+	}
+	return &KBService{store: store, log: log, now: now, newID: newID, audit: audit, analyzer: analyzer,
+		vocab: &vocabCache{store: store, now: now}, scope: scope}
 }
 
 // auditArticle records a change to an article.
@@ -153,7 +189,8 @@ func (s *KBService) CreateArticle(ctx context.Context, actor Actor, in ArticleIn
 	return a, nil
 }
 
-// UpdateArticle replaces an article's title, body and tags; staff only.
+// UpdateArticle replaces an article's title, body and tags, and its aliases
+// when in.Aliases is not nil; staff only.
 func (s *KBService) UpdateArticle(ctx context.Context, actor Actor, id string, in ArticleInput) (*Article, error) {
 	if err := canEditKB(actor); err != nil {
 		return nil, err
@@ -166,6 +203,9 @@ func (s *KBService) UpdateArticle(ctx context.Context, actor Actor, id string, i
 		return nil, Invalid(FieldError{Field: "slug", Message: "cannot be changed; create a new article instead", Value: in.Slug})
 	}
 	in.Slug = cur.Slug
+	if in.Aliases == nil { // clients that predate aliases replace the rest and keep them
+		in.Aliases = cur.Aliases
+	}
 	a, err := articleFrom(in)
 	if err != nil {
 		return nil, err
@@ -186,7 +226,9 @@ func (s *KBService) DeleteArticle(ctx context.Context, actor Actor, id string) e
 	if _, err := uuid.Parse(id); err != nil {
 		return errArticleNotFound
 	}
-	if err := s.store.DeleteArticle(ctx, id); err != nil {
+	err := s.store.DeleteArticle(ctx, id)
+	s.vocab.invalidate()
+	if err != nil {
 		return notFoundAs(err, errArticleNotFound, "delete article")
 	}
 	s.log.InfoContext(ctx, "kb article deleted", "article_id", id, "user_id", actor.UserID)
@@ -219,6 +261,7 @@ func (s *KBService) insert(ctx context.Context, a *Article) error {
 	now := s.timestamp()
 	a.ID, a.CreatedAt, a.UpdatedAt = s.newID(), now, now
 	err := s.store.CreateArticle(ctx, a)
+	s.vocab.invalidate()
 	if errors.Is(err, ErrDuplicateSlug) {
 		return &Error{Code: CodeConflict, Message: fmt.Sprintf("an article with slug %q already exists", a.Slug), Err: err}
 	}
@@ -231,7 +274,9 @@ func (s *KBService) insert(ctx context.Context, a *Article) error {
 // replace stores a as the new content of cur.
 func (s *KBService) replace(ctx context.Context, cur, a *Article) error {
 	a.ID, a.CreatedAt, a.UpdatedAt = cur.ID, cur.CreatedAt, s.timestamp()
-	if err := s.store.UpdateArticle(ctx, a); err != nil {
+	err := s.store.UpdateArticle(ctx, a)
+	s.vocab.invalidate()
+	if err != nil {
 		return notFoundAs(err, errArticleNotFound, "update article")
 	}
 	return nil

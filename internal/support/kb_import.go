@@ -25,7 +25,7 @@ type importPlan struct {
 }
 
 // ImportArticles creates or updates articles by slug, leaving untouched those
-// whose title, body and tags already match, so importing the same articles
+// whose title, body, tags and aliases already match, so importing the same articles
 // twice changes nothing the second time. Every article is validated first; an
 // invalid one, or a slug given twice, fails the import with an *ImportError.
 // The writes happen in one transaction: all of the import or none of it. It is
@@ -55,7 +55,7 @@ func validateImport(articles []kb.Article) ([]Article, error) {
 	out := make([]Article, 0, len(articles))
 	seen := map[string]bool{}
 	for _, in := range articles {
-		a, err := articleFrom(ArticleInput{Slug: in.Slug, Title: in.Title, Body: in.Body, Tags: in.Tags})
+		a, err := articleFrom(ArticleInput{Slug: in.Slug, Title: in.Title, Body: in.Body, Tags: in.Tags, Aliases: in.Aliases})
 		if err != nil {
 			return nil, &ImportError{Slug: in.Slug, Err: err}
 		}
@@ -74,7 +74,9 @@ func (s *KBService) importOnce(ctx context.Context, valid []Article) (importPlan
 	if err != nil {
 		return plan, err
 	}
-	return plan, s.store.SaveArticles(ctx, plan.created, plan.updated)
+	err = s.store.SaveArticles(ctx, plan.created, plan.updated)
+	s.vocab.invalidate()
+	return plan, err
 }
 
 // planImport sorts valid into new articles and changed ones, stamped for saving.
@@ -99,5 +101,5 @@ func (s *KBService) planImport(ctx context.Context, valid []Article) (importPlan
 
 // sameContent reports whether an import would leave cur as it is.
 func sameContent(cur, a *Article) bool {
-	return cur.Title == a.Title && cur.Body == a.Body && slices.Equal(cur.Tags, a.Tags)
+	return cur.Title == a.Title && cur.Body == a.Body && slices.Equal(cur.Tags, a.Tags) && slices.Equal(cur.Aliases, a.Aliases)
 }

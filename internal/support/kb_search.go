@@ -65,11 +65,13 @@ func (s *KBService) listPage(ctx context.Context, cursor string, limit int) (*Ar
 	return page, nil
 }
 
-// search ranks articles by their best passage. Fetching 2 passages per article
+// search ranks articles by their best passage: every article that matches, as
+// a person reading the list judges relevance better than the assistant's
+// decision (Ground), which a short search would often fail. Fetching 2 passages per article
 // for twice the limit is enough: the k-th best article's best passage is
 // preceded by at most 2 passages of each of the k-1 articles before it.
 func (s *KBService) search(ctx context.Context, q string, limit int) (*ArticlePage, error) {
-	passages, err := s.store.SearchPassages(ctx, PassageQuery{Text: q, Limit: PassagesPerArticle * limit, PerArticle: PassagesPerArticle})
+	passages, err := s.rank(ctx, q, PassagesPerArticle*limit)
 	if err != nil {
 		return nil, fmt.Errorf("search articles: %w", err)
 	}
@@ -111,17 +113,14 @@ func groupPassages(passages []Passage, limit int) ([]string, map[string][]Passag
 
 // Retrieve returns the passages most relevant to text, best first: at most
 // limit (capped at MaxRetrieve), at most PassagesPerArticle from any one
-// article, and an empty slice when nothing is relevant enough. text is free
-// text, such as a ticket's title, description and latest message; only its
-// first 32 distinct meaningful words are used. It is the assistant's grounding
-// call, made on the customer's behalf, so it checks no actor.
+// article, and an empty slice when Ground declines. It checks no actor.
 func (s *KBService) Retrieve(ctx context.Context, text string, limit int) ([]Passage, error) {
 	if limit <= 0 {
 		return []Passage{}, nil
 	}
-	passages, err := s.store.SearchPassages(ctx, PassageQuery{Text: text, Limit: min(limit, MaxRetrieve), PerArticle: PassagesPerArticle})
+	g, err := s.Ground(ctx, text, "", limit)
 	if err != nil {
 		return nil, fmt.Errorf("retrieve passages: %w", err)
 	}
-	return passages, nil
+	return g.Passages, nil
 }

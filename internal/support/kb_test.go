@@ -31,11 +31,13 @@ func TestSlugify(t *testing.T) {
 }
 
 func TestArticleFrom(t *testing.T) {
-	a, err := articleFrom(ArticleInput{Title: "  Title  ", Body: "\n Body \n", Tags: []string{" b ", "a", "b"}})
+	a, err := articleFrom(ArticleInput{Title: "  Title  ", Body: "\n Body \n", Tags: []string{" b ", "a", "b"},
+		Aliases: []string{" money back ", "Money Back", "¿Reembolso?"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Article{Slug: "title", Title: "Title", Body: "Body", Tags: []string{"b", "a"}}
+	want := &Article{Slug: "title", Title: "Title", Body: "Body", Tags: []string{"b", "a"},
+		Aliases: []string{"money back", "¿Reembolso?"}}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("articleFrom = %+v, want %+v", a, want)
 	}
@@ -52,6 +54,9 @@ func TestArticleFrom(t *testing.T) {
 		{ArticleInput{Title: "t", Body: "b\x00"}, []string{"body"}},
 		{ArticleInput{Title: "t", Body: "b", Tags: make([]string, 21)}, []string{"tags"}},
 		{ArticleInput{Title: "t", Body: "b", Tags: []string{"ok", " ", strings.Repeat("x", 41)}}, []string{"tags[1]", "tags[2]"}},
+		{ArticleInput{Title: "t", Body: "b", Aliases: make([]string, MaxArticleAliases+1)}, []string{"aliases"}},
+		{ArticleInput{Title: "t", Body: "b", Aliases: []string{"ok", " ", strings.Repeat("é", MaxArticleAliasLen+1), "two\nlines"}},
+			[]string{"aliases[1]", "aliases[2]", "aliases[3]"}},
 		{ArticleInput{Slug: "Bad", Title: "t", Body: "b"}, []string{"slug"}},
 		{ArticleInput{Slug: "-bad", Title: "t", Body: "b"}, []string{"slug"}},
 		{ArticleInput{Slug: strings.Repeat("a", 81), Title: "t", Body: "b"}, []string{"slug"}},

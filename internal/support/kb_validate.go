@@ -14,6 +14,8 @@ const (
 	MaxArticleTags     = 20
 	MaxArticleTagLen   = 40
 	MaxSlugLen         = 80
+	MaxArticleAliases  = 100
+	MaxArticleAliasLen = 200
 )
 
 // slugPattern is what a slug looks like: safe in a URL path and a file name.
@@ -27,7 +29,9 @@ func articleFrom(in ArticleInput) (*Article, error) {
 	v.text("title", in.Title, 1, MaxArticleTitleLen)
 	v.text("body", in.Body, 1, MaxArticleBodyLen)
 	v.tags("tags", in.Tags)
-	a := &Article{Slug: in.Slug, Title: strings.TrimSpace(in.Title), Body: strings.TrimSpace(in.Body), Tags: cleanTags(in.Tags)}
+	v.aliases("aliases", in.Aliases)
+	a := &Article{Slug: in.Slug, Title: strings.TrimSpace(in.Title), Body: strings.TrimSpace(in.Body), Tags: cleanTags(in.Tags),
+		Aliases: cleanAliases(in.Aliases)}
 	switch {
 	case a.Slug == "" && a.Title != "":
 		if a.Slug = Slugify(a.Title); a.Slug == "" {
@@ -48,6 +52,36 @@ func (v *validator) tags(field string, tags []string) {
 	for i, t := range tags {
 		v.text(field+"["+strconv.Itoa(i)+"]", t, 1, MaxArticleTagLen)
 	}
+}
+
+// aliases checks the number of aliases and each one's length; an alias is one
+// line, as the Markdown front matter holds it.
+func (v *validator) aliases(field string, aliases []string) {
+	if len(aliases) > MaxArticleAliases {
+		v.add(field, "must have at most "+strconv.Itoa(MaxArticleAliases)+" aliases", nil)
+		return
+	}
+	for i, a := range aliases {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		v.text(f, a, 1, MaxArticleAliasLen)
+		if strings.ContainsAny(a, "\r\n") {
+			v.add(f, "must be a single line", excerpt(a))
+		}
+	}
+}
+
+// cleanAliases trims aliases and drops repeats, ignoring case; never nil.
+func cleanAliases(aliases []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, a := range aliases {
+		a = strings.TrimSpace(a)
+		if key := strings.ToLower(a); a != "" && !seen[key] {
+			seen[key] = true
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // cleanTags trims tags and drops repeats; the result is never nil.
