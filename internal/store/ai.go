@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,12 +172,39 @@ func (db *DB) FinishReply(ctx context.Context, r *support.AIReply, msg *support.
 		if err != nil || msg == nil {
 			return err
 		}
-		return db.addMessageCapped(ctx, tx, msg, maxMessages)
+		if err := db.addMessageCapped(ctx, tx, msg, maxMessages); err != nil {
+			return err
+		}
+		if r.Meta.Grounding == support.GroundingDeclined {
+			return db.flagForPerson(ctx, tx, r.TicketID, r.FinishedAt)
+		}
+		return nil
 	})
 	if err == nil && r.Status == support.ReplyFailed {
 		db.eventsWritten() // ai_reply_failed, by migration 00011's trigger
 	}
 	return db.translate("finish reply", err)
+}
+
+// flagForPerson tags a ticket support.TagNeedsPerson, with a tags event by no
+// one (the assistant), unless it has the tag: a reply that declined leaves the
+// question to the team, and the desk's queue filters on tags.
+func (db *DB) flagForPerson(ctx context.Context, tx *sql.Tx, ticketID string, at time.Time) error {
+	tags, err := queryAll(ctx, tx, db.dq.ticketTagList, func(row rowScanner) (string, error) {
+		var tag string
+		return tag, row.Scan(&tag)
+	}, ticketID)
+	if err != nil || slices.Contains(tags, support.TagNeedsPerson) {
+		return err
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	if _, err := tx.ExecContext(ctx, db.dq.addTicketTag, ticketID, support.TagNeedsPerson); err != nil {
+		return err
+	}
+	return db.addEvents(ctx, tx, support.Event{TicketID: ticketID, Type: support.EventTags, Old: support.EventValue(tags),
+		New: support.EventValue(sortedTags(append(tags, support.TagNeedsPerson))), CreatedAt: at})
 }
 
 // ReplyByID returns one reply, or support.ErrNotFound.

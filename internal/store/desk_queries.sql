@@ -27,6 +27,12 @@ WHERE ticket_id = $1;
 INSERT INTO ticket_tags (ticket_id, tag)
 VALUES ($1, $2);
 
+-- name: ticket-tag-list
+SELECT tag
+FROM ticket_tags
+WHERE ticket_id = $1
+ORDER BY tag;
+
 -- name: add-ticket-event
 INSERT INTO ticket_events (ticket_id, actor_id, type, old_value, new_value, internal, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7);

@@ -189,6 +189,7 @@ type deskQueries struct {
 	touchTicketStatus string
 	deleteTicketTags  string
 	addTicketTag      string
+	ticketTagList     string
 	addTicketEvent    string
 	eventsAfter       string
 	eventsAfterPublic string
@@ -205,6 +206,7 @@ func (q *deskQueries) targets() map[string]*string {
 		"touch-ticket-status": &q.touchTicketStatus,
 		"delete-ticket-tags":  &q.deleteTicketTags,
 		"add-ticket-tag":      &q.addTicketTag,
+		"ticket-tag-list":     &q.ticketTagList,
 		"add-ticket-event":    &q.addTicketEvent,
 		"events-after":        &q.eventsAfter,
 		"events-after-public": &q.eventsAfterPublic,

@@ -38,6 +38,11 @@ const (
 
 var tagPattern = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
+// TagNeedsPerson is the tag the assistant puts on a ticket whose question it
+// declined: a person from the team must answer. Removing it is how staff say
+// the ticket is handled.
+const TagNeedsPerson = "needs-person"
+
 // NormalizeTag is the stored form of a tag: without surrounding white space, lower-cased.
 func NormalizeTag(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
